@@ -1,0 +1,77 @@
+"""The SQLite engine: durability PRAGMAs, explicit BEGIN IMMEDIATE for writers, and one writer at a time.
+
+A box can lose power mid-sale, so WAL with synchronous=FULL. SQLite allows one writer; taking the write lock at BEGIN
+(IMMEDIATE) instead of at the first write avoids the deadlock-and-retry dance of upgraded read transactions, and an
+in-process lock queues our own writers instead of letting them spin on busy_timeout.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
+
+BUSY_TIMEOUT_MS = 5000
+
+PRAGMAS = (
+    "PRAGMA journal_mode=WAL",
+    "PRAGMA synchronous=FULL",
+    "PRAGMA foreign_keys=ON",
+    f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}",
+    # Keep the WAL from growing without bound between checkpoints (Litestream also checkpoints).
+    "PRAGMA wal_autocheckpoint=1000",
+)
+
+
+def _configure(dbapi_connection: Any, _record: Any) -> None:
+    # The driver's own transaction handling would issue a deferred BEGIN; we issue ours in _begin.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    for pragma in PRAGMAS:
+        cursor.execute(pragma)
+    cursor.close()
+
+
+def _begin(conn: Connection) -> None:
+    mode = conn.get_execution_options().get("sqlite_begin", "IMMEDIATE")
+    conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+def create_engine(path: Path, *, echo: bool = False) -> AsyncEngine:
+    engine = create_async_engine(f"sqlite+aiosqlite:///{path}", echo=echo, pool_size=8, max_overflow=8)
+    event.listen(engine.sync_engine, "connect", _configure)
+    event.listen(engine.sync_engine, "begin", _begin)
+    return engine
+
+
+class Database:
+    """The app's handle on its SQLite file: `write()` for transactions that change data, `read()` for the rest."""
+
+    def __init__(self, path: Path, *, echo: bool = False) -> None:
+        self.path = path
+        self.engine = create_engine(path, echo=echo)
+        self._reader = self.engine.execution_options(sqlite_begin="DEFERRED")
+        self._write_lock: asyncio.Lock | None = None
+
+    @asynccontextmanager
+    async def write(self) -> AsyncIterator[AsyncSession]:
+        """One write transaction: committed when the block ends, rolled back entirely if it raises."""
+        if self._write_lock is None:
+            self._write_lock = asyncio.Lock()
+        async with self._write_lock, AsyncSession(self.engine, expire_on_commit=False) as session, session.begin():
+            yield session
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncSession]:
+        """A short read transaction (long ones pin the WAL and block checkpoints)."""
+        async with AsyncSession(self._reader, expire_on_commit=False) as session, session.begin():
+            yield session
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()

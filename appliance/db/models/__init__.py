@@ -1,0 +1,29 @@
+"""Every mapped table, imported here so Alembic and the app see one complete metadata."""
+
+from appliance.db.base import Base
+from appliance.db.models.catalog import ADDITIONAL_TAX_CODES, Category, PriceChange, Product, ProductBarcode
+from appliance.db.models.company import BarcodeLayout, Company, Setting
+from appliance.db.models.parties import Customer, Supplier
+from appliance.db.models.stock import Location, StockLevel, StockMove, StockReason
+from appliance.db.models.users import AuditEntry, Role, User
+
+__all__ = [
+    "ADDITIONAL_TAX_CODES",
+    "AuditEntry",
+    "BarcodeLayout",
+    "Base",
+    "Category",
+    "Company",
+    "Customer",
+    "Location",
+    "PriceChange",
+    "Product",
+    "ProductBarcode",
+    "Role",
+    "Setting",
+    "StockLevel",
+    "StockMove",
+    "StockReason",
+    "Supplier",
+    "User",
+]
