@@ -32,9 +32,7 @@ ROLE_LABELS = {
 
 class User(Base):
     __tablename__ = "users"
-    __table_args__ = (
-        CheckConstraint("role IN ('cajero', 'supervisor', 'administrador', 'dueno')", name="role"),
-    )
+    __table_args__ = (CheckConstraint("role IN ('cajero', 'supervisor', 'administrador', 'dueno')", name="role"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(40), unique=True)

@@ -75,9 +75,7 @@ def upgrade() -> None:
         sa.Column("name", sa.String(length=60), nullable=False),
         sa.Column("parent_id", sa.Integer(), nullable=True),
         sa.Column("sort_order", sa.Integer(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["parent_id"], ["categories.id"], name=op.f("fk_categories_parent_id_categories")
-        ),
+        sa.ForeignKeyConstraint(["parent_id"], ["categories.id"], name=op.f("fk_categories_parent_id_categories")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_categories")),
         sa.UniqueConstraint("parent_id", "name", name=op.f("uq_categories_parent_id_name")),
     )
@@ -101,9 +99,7 @@ def upgrade() -> None:
         sa.Column("resolution_number", sa.Integer(), nullable=False),
         sa.Column("resolution_date", sa.Date(), nullable=True),
         sa.Column("environment", sa.String(length=12), nullable=False),
-        sa.CheckConstraint(
-            "environment IN ('certificacion', 'produccion')", name=op.f("ck_company_environment")
-        ),
+        sa.CheckConstraint("environment IN ('certificacion', 'produccion')", name=op.f("ck_company_environment")),
         sa.CheckConstraint("id = 1", name=op.f("ck_company_single_row")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_company")),
     )
@@ -166,9 +162,7 @@ def upgrade() -> None:
         sa.Column("active", sa.Boolean(), nullable=False),
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.Column("last_login_at", sa.DateTime(), nullable=True),
-        sa.CheckConstraint(
-            "role IN ('cajero', 'supervisor', 'administrador', 'dueno')", name=op.f("ck_users_role")
-        ),
+        sa.CheckConstraint("role IN ('cajero', 'supervisor', 'administrador', 'dueno')", name=op.f("ck_users_role")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_users")),
         sa.UniqueConstraint("username", name=op.f("uq_users_username")),
     )
@@ -216,9 +210,7 @@ def upgrade() -> None:
             name=op.f("ck_products_ila_code"),
         ),
         sa.CheckConstraint("price >= 0", name=op.f("ck_products_price_not_negative")),
-        sa.ForeignKeyConstraint(
-            ["category_id"], ["categories.id"], name=op.f("fk_products_category_id_categories")
-        ),
+        sa.ForeignKeyConstraint(["category_id"], ["categories.id"], name=op.f("fk_products_category_id_categories")),
         sa.ForeignKeyConstraint(
             ["container_product_id"], ["products.id"], name=op.f("fk_products_container_product_id_products")
         ),
@@ -273,12 +265,8 @@ def upgrade() -> None:
         sa.Column("location_id", sa.Integer(), nullable=False),
         sa.Column("quantity", sa.Integer(), nullable=False),
         sa.Column("updated_at", sa.DateTime(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["location_id"], ["locations.id"], name=op.f("fk_stock_levels_location_id_locations")
-        ),
-        sa.ForeignKeyConstraint(
-            ["product_id"], ["products.id"], name=op.f("fk_stock_levels_product_id_products")
-        ),
+        sa.ForeignKeyConstraint(["location_id"], ["locations.id"], name=op.f("fk_stock_levels_location_id_locations")),
+        sa.ForeignKeyConstraint(["product_id"], ["products.id"], name=op.f("fk_stock_levels_product_id_products")),
         sa.PrimaryKeyConstraint("product_id", "location_id", name=op.f("pk_stock_levels")),
     )
     op.create_table(
@@ -294,26 +282,18 @@ def upgrade() -> None:
         sa.Column("ref_type", sa.String(length=24), nullable=False),
         sa.Column("ref_id", sa.String(length=40), nullable=False),
         sa.Column("note", sa.String(length=200), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["location_id"], ["locations.id"], name=op.f("fk_stock_moves_location_id_locations")
-        ),
-        sa.ForeignKeyConstraint(
-            ["product_id"], ["products.id"], name=op.f("fk_stock_moves_product_id_products")
-        ),
+        sa.ForeignKeyConstraint(["location_id"], ["locations.id"], name=op.f("fk_stock_moves_location_id_locations")),
+        sa.ForeignKeyConstraint(["product_id"], ["products.id"], name=op.f("fk_stock_moves_product_id_products")),
         sa.ForeignKeyConstraint(["user_id"], ["users.id"], name=op.f("fk_stock_moves_user_id_users")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_stock_moves")),
     )
     with op.batch_alter_table("stock_moves", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_stock_moves_product_location", ["product_id", "location_id", "id"], unique=False
-        )
+        batch_op.create_index("ix_stock_moves_product_location", ["product_id", "location_id", "id"], unique=False)
 
     for statement in SEARCH_DDL + APPEND_ONLY_DDL:
         op.execute(statement)
     locations = sa.table("locations", sa.column("code", sa.String), sa.column("name", sa.String))
-    op.bulk_insert(
-        locations, [{"code": "sala", "name": "Sala de ventas"}, {"code": "bodega", "name": "Bodega"}]
-    )
+    op.bulk_insert(locations, [{"code": "sala", "name": "Sala de ventas"}, {"code": "bodega", "name": "Bodega"}])
 
 
 def downgrade() -> None:

@@ -1,0 +1,225 @@
+"""Products: create, change (keeping the price history), deactivate, and find them by any code a scanner reads."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from appliance.audit import log as audit
+from appliance.catalog import categories
+from appliance.catalog.draft import FormErrors, ProductDraft
+from appliance.core.barcodes import VariableMeasureLayout, lookup_keys, parse_variable_measure
+from appliance.core.errors import DomainError
+from appliance.core.money import format_clp
+from appliance.db.models import BarcodeLayout, Category, PriceChange, Product, ProductBarcode
+
+
+class ProductNotFound(DomainError):
+    default_code = "product_not_found"
+
+
+async def get(session: AsyncSession, product_id: int) -> Product:
+    product = await session.scalar(
+        select(Product)
+        .where(Product.id == product_id)
+        .options(selectinload(Product.barcodes), selectinload(Product.category))
+    )
+    if product is None:
+        raise ProductNotFound(f"El producto {product_id} no existe.", "not_found")
+    return product
+
+
+async def by_code(session: AsyncSession, code: str) -> Product | None:
+    return await session.scalar(select(Product).where(Product.code == code).options(selectinload(Product.barcodes)))
+
+
+async def _check_draft(
+    session: AsyncSession, draft: ProductDraft, product_id: int | None
+) -> tuple[int | None, int | None]:
+    """Uniqueness and references; returns (category id, container product id)."""
+    errors: dict[str, str] = {}
+    other = await session.scalar(select(Product.id).where(Product.code == draft.code))
+    if other is not None and other != product_id:
+        errors["code"] = f"el código interno {draft.code} ya es de otro producto"
+    if draft.barcodes:
+        rows = await session.execute(
+            select(ProductBarcode.code, Product.code)
+            .join(Product, Product.id == ProductBarcode.product_id)
+            .where(ProductBarcode.code.in_(draft.barcodes), ProductBarcode.product_id != (product_id or 0))
+        )
+        taken = rows.all()
+        if taken:
+            errors["barcodes"] = "; ".join(f"el código {bc} ya es del producto {pc}" for bc, pc in taken)
+    if draft.plu:
+        owner = await session.scalar(select(Product.id).where(Product.plu == draft.plu))
+        if owner is not None and owner != product_id:
+            errors["plu"] = f"el PLU {draft.plu} ya es de otro producto"
+        if draft.unit != "kg":
+            errors["plu"] = "el PLU de balanza es solo para productos a granel (KG)"
+    category_id = draft.category_id
+    if category_id is not None and await session.get(Category, category_id) is None:
+        errors["category_id"] = "la categoría no existe"
+    elif category_id is None and draft.category_path:
+        category_id = await categories.find_by_path(session, draft.category_path)
+        if category_id is None:
+            errors["category"] = f"la categoría «{draft.category_path}» no existe"
+    container_id = None
+    if draft.container_code:
+        container = await by_code(session, draft.container_code)
+        if container is None:
+            errors["container_code"] = f"el envase {draft.container_code} no existe"
+        elif container.id == product_id:
+            errors["container_code"] = "un producto no puede ser su propio envase"
+        else:
+            container_id = container.id
+    if errors:
+        raise FormErrors(errors)
+    return category_id, container_id
+
+
+def _apply(product: Product, draft: ProductDraft, category_id: int | None, container_id: int | None) -> None:
+    product.code = draft.code
+    product.name = draft.name
+    product.short_name = draft.short_name
+    product.category_id = category_id
+    product.unit = draft.unit
+    product.tax = draft.tax
+    product.additional_tax = draft.additional_tax
+    product.is_alcohol = draft.is_alcohol
+    product.is_tobacco = draft.is_tobacco
+    product.age_restricted = draft.age_restricted
+    product.container_product_id = container_id
+    product.plu = draft.plu
+    product.min_stock = draft.min_stock
+    product.active = draft.active
+
+
+async def create(session: AsyncSession, draft: ProductDraft, *, user_id: int | None) -> Product:
+    category_id, container_id = await _check_draft(session, draft, None)
+    product = Product(price=draft.price, barcodes=[ProductBarcode(code=c) for c in draft.barcodes])
+    _apply(product, draft, category_id, container_id)
+    session.add(product)
+    await session.flush()
+    session.add(
+        PriceChange(
+            product_id=product.id, old_price=None, new_price=draft.price, user_id=user_id, reason="precio inicial"
+        )
+    )
+    await audit.record(session, user_id, "product.create", "product", product.id, {"code": product.code})
+    return product
+
+
+async def update(
+    session: AsyncSession, product_id: int, draft: ProductDraft, *, user_id: int | None, reason: str = ""
+) -> Product:
+    product = await get(session, product_id)
+    category_id, container_id = await _check_draft(session, draft, product_id)
+    _apply(product, draft, category_id, container_id)
+    await set_barcodes(session, product, draft.barcodes)
+    if draft.price != product.price:
+        await change_price(session, product, draft.price, user_id=user_id, reason=reason)
+    await session.flush()
+    return product
+
+
+async def set_barcodes(session: AsyncSession, product: Product, codes: Sequence[str]) -> None:
+    wanted = list(dict.fromkeys(codes))
+    current = {bc.code: bc for bc in product.barcodes}
+    for code, barcode in current.items():
+        if code not in wanted:
+            product.barcodes.remove(barcode)
+    await session.flush()  # free removed codes before re-adding them elsewhere
+    for code in wanted:
+        if code not in current:
+            product.barcodes.append(ProductBarcode(code=code))
+
+
+async def change_price(
+    session: AsyncSession, product: Product, new_price: int, *, user_id: int | None, reason: str = ""
+) -> None:
+    if new_price < 0:
+        raise FormErrors({"price": "el precio no puede ser negativo"})
+    old = product.price
+    product.price = new_price
+    session.add(
+        PriceChange(product_id=product.id, old_price=old, new_price=new_price, user_id=user_id, reason=reason[:120])
+    )
+    await audit.record(
+        session,
+        user_id,
+        "product.price",
+        "product",
+        product.id,
+        {"code": product.code, "from": old, "to": new_price, "text": f"{format_clp(old)} → {format_clp(new_price)}"},
+    )
+
+
+async def set_active(session: AsyncSession, product_id: int, active: bool, *, user_id: int | None) -> Product:
+    product = await get(session, product_id)
+    product.active = active
+    await audit.record(
+        session,
+        user_id,
+        "product.activate" if active else "product.deactivate",
+        "product",
+        product.id,
+        {"code": product.code},
+    )
+    return product
+
+
+async def price_history(session: AsyncSession, product_id: int) -> list[PriceChange]:
+    rows = await session.scalars(
+        select(PriceChange).where(PriceChange.product_id == product_id).order_by(PriceChange.id.desc())
+    )
+    return list(rows)
+
+
+@dataclass(frozen=True)
+class ScanMatch:
+    """What a scanned code means: the product, and for scale labels the weight (milli-kg) or the price."""
+
+    product: Product
+    quantity: int | None = None  # milli-units from a weight label
+    amount: int | None = None  # pesos from a price label
+
+
+async def layouts(session: AsyncSession) -> list[VariableMeasureLayout]:
+    rows = await session.scalars(select(BarcodeLayout).where(BarcodeLayout.active))
+    return [
+        VariableMeasureLayout(
+            prefix=r.prefix,
+            plu_length=r.plu_length,
+            value_kind=r.value_kind,  # type: ignore[arg-type]
+            name=r.name,
+        )
+        for r in rows
+    ]
+
+
+async def find_by_scan(
+    session: AsyncSession, code: str, scale_layouts: Sequence[VariableMeasureLayout] | None = None
+) -> ScanMatch | None:
+    """A product by any of its barcodes (EAN-13/8, UPC-A in either form), its internal code, or a scale label."""
+    code = code.strip()
+    if not code:
+        return None
+    keys = lookup_keys(code) if code.isdigit() else [code]
+    product = await session.scalar(select(Product).join(ProductBarcode).where(ProductBarcode.code.in_(keys)).limit(1))
+    if product is not None:
+        return ScanMatch(product)
+    if scale_layouts is None:
+        scale_layouts = await layouts(session)
+    label = parse_variable_measure(code, scale_layouts) if code.isdigit() else None
+    if label is not None:
+        plu_forms = {label.plu, label.plu.lstrip("0") or "0"}
+        product = await session.scalar(select(Product).where(Product.plu.in_(plu_forms)))
+        if product is not None:
+            return ScanMatch(product, quantity=label.grams, amount=label.pesos)
+        return None
+    product = await session.scalar(select(Product).where(Product.code == code))
+    return ScanMatch(product) if product is not None else None

@@ -1,0 +1,83 @@
+"""How failures reach people: Spanish pages for the browser, precise JSON for the API, a login redirect when needed."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+from litestar import MediaType, Request, Response
+from litestar.exceptions import HTTPException, NotAuthorizedException, NotFoundException, PermissionDeniedException
+from litestar.response import Redirect, Template
+
+from appliance.core.errors import DomainError
+
+TITLES = {
+    400: "Datos no válidos",
+    401: "Inicie sesión",
+    403: "Sin permiso",
+    404: "No encontrado",
+    405: "Acción no permitida",
+    500: "Error interno",
+}
+
+
+def wants_json(request: Request[Any, Any, Any]) -> bool:
+    return request.url.path.startswith("/api/") or "application/json" in request.headers.get("accept", "")
+
+
+def _error(request: Request[Any, Any, Any], status: int, code: str, message: str, **extra: Any) -> Response[Any]:
+    if wants_json(request):
+        return Response({"error": code, "message": message, **extra}, status_code=status, media_type=MediaType.JSON)
+    return Template(
+        template_name="error.html",
+        context={
+            "title": TITLES.get(status, "Error"),
+            "message": message,
+            "status": status,
+            "user": request.scope.get("user"),
+            "messages": [],
+            "path": request.url.path,
+        },
+        status_code=status,
+    )
+
+
+def domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
+    fields = getattr(exc, "fields", None)
+    return _error(request, 400, exc.code, exc.message, **({"fields": fields} if fields else {}))
+
+
+def not_authorized(request: Request[Any, Any, Any], exc: NotAuthorizedException) -> Response[Any]:
+    if wants_json(request):
+        return _error(request, 401, "not_authenticated", "Inicie sesión para continuar.")
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return Redirect(path=f"/login?next={quote(target)}", status_code=303)
+
+
+def permission_denied(request: Request[Any, Any, Any], exc: PermissionDeniedException) -> Response[Any]:
+    return _error(request, 403, "forbidden", "Su usuario no tiene permiso para esta pantalla o acción.")
+
+
+def not_found(request: Request[Any, Any, Any], exc: NotFoundException) -> Response[Any]:
+    return _error(request, 404, "not_found", "La página o el registro que busca no existe.")
+
+
+def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+    status = exc.status_code
+    if status == 403 and "csrf" in str(exc.detail).lower():
+        return _error(
+            request, 403, "csrf", "El formulario expiró o no es válido. Recargue la página e intente de nuevo."
+        )
+    message = {400: "La solicitud no es válida.", 405: "Esa acción no está permitida aquí."}.get(
+        status, str(exc.detail)
+    )
+    return _error(request, status, "http_error", message)
+
+
+HANDLERS: dict[Any, Any] = {
+    DomainError: domain_error,
+    NotAuthorizedException: not_authorized,
+    PermissionDeniedException: permission_denied,
+    NotFoundException: not_found,
+    HTTPException: http_error,
+}
