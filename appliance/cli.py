@@ -59,7 +59,8 @@ def serve(settings: Settings, banner: Callable[[], None] | None = None) -> int:
 
     async def run() -> None:
         task = asyncio.create_task(server.serve())
-        while not server.started and not task.done():
+        # uvicorn offers no "started" event to await; poll its flag briefly.
+        while not server.started and not task.done():  # noqa: ASYNC110
             await asyncio.sleep(0.05)
         if server.started:
             print(f"Listo en {time.perf_counter() - started:.2f} s. Abra:", flush=True)
@@ -161,10 +162,7 @@ def cmd_user_add(args: argparse.Namespace) -> int:
     settings = _settings(args)
     settings.ensure_dirs()
     migrate.upgrade(settings.database_path, settings.backups_dir)
-    if args.password_stdin:
-        password = sys.stdin.readline().rstrip("\n")
-    else:
-        password = getpass.getpass("Contraseña: ")
+    password = sys.stdin.readline().rstrip("\n") if args.password_stdin else getpass.getpass("Contraseña: ")
     return _run(_user_add(settings, args, password))
 
 
