@@ -32,7 +32,7 @@ async def tree(session: AsyncSession) -> list[CategoryNode]:
     """All categories in display order (each parent followed by its children), with their full paths."""
     rows = (await session.execute(select(Category).order_by(Category.sort_order, Category.name))).scalars().all()
     counts = dict(
-        (await session.execute(select(Product.category_id, func.count()).group_by(Product.category_id))).tuples().all()
+        (await session.execute(select(Product.category_id, func.count()).group_by(Product.category_id))).all()
     )
     children: dict[int | None, list[Category]] = {}
     for cat in rows:

@@ -70,9 +70,7 @@ async def _rows(
                 .where(StockLevel.product_id.in_(ids))
                 .group_by(StockLevel.product_id)
             )
-        )
-        .tuples()
-        .all()
+        ).all()
     )
     first_barcode = dict(
         (
@@ -81,9 +79,7 @@ async def _rows(
                 .where(ProductBarcode.product_id.in_(ids))
                 .group_by(ProductBarcode.product_id)
             )
-        )
-        .tuples()
-        .all()
+        ).all()
     )
     paths = {n.id: n.path for n in nodes}
     rows = []
