@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request, get, post
+from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -100,7 +101,11 @@ async def _rows(
 
 @get("/productos", opt=allow(BACKOFFICE_VIEW), name="products")
 async def product_list(
-    request: Request[Any, Any, Any], q: str = "", categoria: int | None = None, estado: str = "activos", pagina: int = 1
+    request: Request[Any, Any, Any],
+    q: FromQuery[str] = "",
+    categoria: FromQuery[int | None] = None,
+    estado: FromQuery[str] = "activos",
+    pagina: FromQuery[int] = 1,
 ) -> Template:
     page_no = max(pagina, 1)
     async with db(request).read() as session:
@@ -238,12 +243,12 @@ async def _product_page(
 
 
 @get("/productos/{product_id:int}", opt=allow(BACKOFFICE_VIEW), name="product_edit")
-async def product_edit(request: Request[Any, Any, Any], product_id: int) -> Template:
+async def product_edit(request: Request[Any, Any, Any], product_id: FromPath[int]) -> Template:
     return await _product_page(request, product_id, None, {})
 
 
 @post("/productos/{product_id:int}", opt=allow(ADMIN))
-async def product_update(request: Request[Any, Any, Any], product_id: int) -> Template | Redirect:
+async def product_update(request: Request[Any, Any, Any], product_id: FromPath[int]) -> Template | Redirect:
     data = await form_data(request)
     try:
         draft = parse_product(_checkboxes(dict(data)))
@@ -258,7 +263,7 @@ async def product_update(request: Request[Any, Any, Any], product_id: int) -> Te
 
 
 @post("/productos/{product_id:int}/estado", opt=allow(ADMIN))
-async def product_toggle(request: Request[Any, Any, Any], product_id: int) -> Redirect:
+async def product_toggle(request: Request[Any, Any, Any], product_id: FromPath[int]) -> Redirect:
     data = await form_data(request)
     active = data.get("active") == "1"
     async with db(request).write() as session:
@@ -268,7 +273,9 @@ async def product_toggle(request: Request[Any, Any, Any], product_id: int) -> Re
 
 
 @get("/api/productos", opt=allow(BACKOFFICE_VIEW), name="api_products")
-async def api_search(request: Request[Any, Any, Any], q: str = "", limit: int = 20) -> dict[str, Any]:
+async def api_search(
+    request: Request[Any, Any, Any], q: FromQuery[str] = "", limit: FromQuery[int] = 20
+) -> dict[str, Any]:
     async with db(request).read() as session:
         hits = await search.search(session, q, limit=min(max(limit, 1), 100))
     return {

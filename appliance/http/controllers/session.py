@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request, get, post
+from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 from sqlalchemy import text
 
@@ -22,7 +23,7 @@ def _safe_next(target: str | None) -> str:
 
 
 @get("/login", opt=PUBLIC, name="login")
-async def login_form(request: Request[Any, Any, Any], next: str | None = None) -> Template:
+async def login_form(request: Request[Any, Any, Any], next: FromQuery[str | None] = None) -> Template:
     return page(request, "login.html", next=_safe_next(next), error=None, username="")
 
 
