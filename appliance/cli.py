@@ -170,7 +170,7 @@ def cmd_import_products(args: argparse.Namespace) -> int:
     from appliance.imports import cli as import_cli
 
     return _run(
-        import_cli.run(_settings(args), Path(args.file), confirm=args.yes, allow_new_categories=args.crear_categorias)
+        import_cli.run(_settings(args), Path(args.file), confirm=args.yes, create_categories=args.crear_categorias)
     )
 
 

@@ -1,6 +1,6 @@
 """Every screen's route handlers, gathered for create_app."""
 
-from appliance.http.controllers import products, session
+from appliance.http.controllers import categories, imports, parties, products, session, users
 
 ROUTES = [
     session.login_form,
@@ -9,4 +9,8 @@ ROUTES = [
     session.home,
     session.health,
     *products.ROUTES,
+    *categories.ROUTES,
+    *parties.ROUTES,
+    *users.ROUTES,
+    *imports.ROUTES,
 ]

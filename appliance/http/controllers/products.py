@@ -111,7 +111,7 @@ async def product_list(
     async with db(request).read() as session:
         nodes = await categories.tree(session)
         rows, more = await _rows(session, q, categoria, estado, page_no, nodes)
-    context = {
+    context: dict[str, Any] = {
         "rows": rows,
         "q": q,
         "categoria": categoria,

@@ -1,0 +1,100 @@
+"""Import products from a spreadsheet: upload, look at the preview, confirm. Nothing is written before confirming."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from pathlib import Path
+from typing import Any
+
+from litestar import Request, get, post
+from litestar.datastructures import UploadFile
+from litestar.params import FromPath
+from litestar.response import Redirect, Template
+
+from appliance.core.errors import DomainError
+from appliance.http.pages import db, flash, page, redirect
+from appliance.http.policy import ADMIN, allow
+from appliance.imports import products
+from appliance.imports.reader import read_file
+from appliance.settings import Settings
+
+MAX_UPLOAD = 20 * 1024 * 1024
+TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+
+
+def _stored(request: Request[Any, Any, Any], token: str) -> Path:
+    settings: Settings = request.app.state.settings
+    if not TOKEN_RE.match(token):
+        raise DomainError("La importación no existe o expiró; suba el archivo de nuevo.", "import_not_found")
+    matches = list(settings.imports_dir.glob(f"{token}.*"))
+    if not matches:
+        raise DomainError("La importación no existe o expiró; suba el archivo de nuevo.", "import_not_found")
+    return matches[0]
+
+
+@get("/importar", opt=allow(ADMIN), name="import")
+async def import_form(request: Request[Any, Any, Any]) -> Template:
+    return page(request, "imports/upload.html", error=None)
+
+
+@post("/importar", opt=allow(ADMIN), request_max_body_size=MAX_UPLOAD)
+async def import_upload(request: Request[Any, Any, Any]) -> Template:
+    form = await request.form()
+    upload = form.get("archivo")
+    create_categories = form.get("crear_categorias") == "on"
+    if not isinstance(upload, UploadFile) or not upload.filename:
+        return page(request, "imports/upload.html", status_code=400, error="Elija un archivo CSV o Excel (.xlsx).")
+    data = await upload.read()
+    try:
+        rows = read_file(upload.filename, data)
+    except DomainError as exc:
+        return page(request, "imports/upload.html", status_code=400, error=exc.message)
+    async with db(request).read() as session:
+        preview = await products.preview(session, rows, create_categories=create_categories)
+    token = secrets.token_urlsafe(18)
+    settings: Settings = request.app.state.settings
+    suffix = Path(upload.filename).suffix.lower()
+    (settings.imports_dir / f"{token}{suffix}").write_bytes(data)
+    return page(
+        request,
+        "imports/preview.html",
+        status_code=200 if preview.ok else 400,
+        preview=preview,
+        token=token,
+        filename=upload.filename,
+        create_categories=create_categories,
+    )
+
+
+@post("/importar/{token:str}/confirmar", opt=allow(ADMIN))
+async def import_confirm(request: Request[Any, Any, Any], token: FromPath[str]) -> Template | Redirect:
+    form = await request.form()
+    create_categories = form.get("crear_categorias") == "on"
+    path = _stored(request, token)
+    rows = read_file(path.name, path.read_bytes())
+    try:
+        async with db(request).write() as session:
+            result = await products.apply(session, rows, user_id=request.user.id, create_categories=create_categories)
+    except products.ImportHasErrors:
+        async with db(request).read() as session:
+            preview = await products.preview(session, rows, create_categories=create_categories)
+        return page(
+            request,
+            "imports/preview.html",
+            status_code=400,
+            preview=preview,
+            token=token,
+            filename=path.name,
+            create_categories=create_categories,
+        )
+    path.unlink(missing_ok=True)
+    flash(
+        request,
+        f"Importación lista: {result.count('crear')} productos creados, {result.count('actualizar')} "
+        f"actualizados, {result.count('sin cambios')} sin cambios.",
+    )
+    return redirect("/productos")
+
+
+ROUTES = [import_form, import_upload, import_confirm]
