@@ -330,13 +330,9 @@ def _build_lines() -> tuple[_Line, ...]:
         " Jalea Piña=590; Jalea Naranja=590",
         template="{variant} {brand}",
     )
-    add(
-        (ab, "Harina y repostería"),
-        "",
-        "Lefersa|Maizena@1.1|Gourmet",
-        "Levadura Seca 10 g=490; Maicena 500 g=1890; Chuño 250 g=1190",
-        template="{variant} {brand}",
-    )
+    add((ab, "Harina y repostería"), "", "Lefersa", "Levadura Seca 10 g=490", template="{variant} {brand}")
+    add((ab, "Harina y repostería"), "", "Maizena", "Fécula de Maíz 500 g=1890", template="{brand} {variant}")
+    add((ab, "Harina y repostería"), "", "Gourmet", "Chuño 250 g=1190", template="{variant} {brand}")
     add(
         (ab, "Conservas"),
         "Atún",
@@ -416,10 +412,11 @@ def _build_lines() -> tuple[_Line, ...]:
     add(
         (ab, "Salsas"),
         "",
-        "Traverso|Kikkoman@1.6",
+        "Traverso",
         "Salsa de Soya 150 ml=1290; Salsa Inglesa 150 ml=1190",
         template="{variant} {brand}",
     )
+    add((ab, "Salsas"), "", "Kikkoman", "Salsa de Soya 150 ml=2090", template="{variant} {brand}")
     add(
         (ab, "Condimentos"),
         "",
@@ -957,10 +954,15 @@ def _build_lines() -> tuple[_Line, ...]:
         (li, "Accesorios de aseo"),
         "",
         "Virutex|Scotch-Brite@1.1",
-        "Bolsas de Basura 50x70 cm 10 un=1290; Bolsas de Basura 70x90 cm 10 un=1690;"
-        " Bolsas de Basura 80x110 cm 10 un=2290; Esponja Doble Uso 3 un=1290; Paño Multiuso 3 un=1490;"
-        " Virutilla 6 un=990; Guantes de Goma Talla M=1590",
+        "Esponja Doble Uso 3 un=1290; Paño Multiuso 3 un=1490; Virutilla 6 un=990; Guantes de Goma Talla M=1590",
         template="{variant} {brand}",
+    )
+    add(
+        (li, "Accesorios de aseo"),
+        "Bolsas de Basura",
+        "Virutex|Kleenpak@0.9",
+        "50x70 cm=1290; 70x90 cm=1690; 80x110 cm=2290",
+        (_s("10 un"),),
     )
     add(
         (li, "Insecticidas"),
@@ -1062,8 +1064,15 @@ def _build_lines() -> tuple[_Line, ...]:
     add(
         (hi, "Cuidado de la piel"),
         "",
-        "Cotonitos|Babysec@0.9",
-        "Cotonitos 100 un=1290; Algodón 100 g=1490; Alcohol Gel 250 ml=2290",
+        "Higienix|Sanitas@1.05",
+        "Algodón 100 g=1490; Alcohol Gel 250 ml=2290; Alcohol 70° 250 ml=1490",
+        template="{variant} {brand}",
+    )
+    add(
+        (hi, "Cuidado de la piel"),
+        "",
+        "Johnson's",
+        "Cotonitos 100 un=1290; Shampoo Bebé 200 ml=2990; Colonia Bebé 200 ml=3490",
         template="{variant} {brand}",
     )
 
@@ -1080,9 +1089,17 @@ def _build_lines() -> tuple[_Line, ...]:
         (sn, "Papas fritas y snacks"),
         "",
         "Evercrisp",
-        "Ramitas Originales=1890; Ramitas Queso=1890; Doritos Queso=2490; Cheetos=1990; Suflés de Maíz=1590",
+        "Ramitas Originales=1890; Ramitas Queso=1890; Suflés de Maíz=1590",
         (_s("45 g", 0.45), _s("200 g")),
         template="{variant} {brand} {size}",
+    )
+    add(
+        (sn, "Papas fritas y snacks"),
+        "",
+        "Doritos|Cheetos@0.85",
+        "Queso=2490; Picante=2490",
+        (_s("45 g", 0.45), _s("200 g")),
+        template="{brand} {variant} {size}",
     )
     add(
         (sn, "Papas fritas y snacks"),
@@ -1189,8 +1206,15 @@ def _build_lines() -> tuple[_Line, ...]:
     add(
         (co, "Carnes y pollo"),
         "",
-        "PF|Super Pollo|Sopraval@0.98|San Jorge@1.03",
-        "Hamburguesas de Vacuno 4 un=3990; Hamburguesas de Pollo 4 un=3490; Nuggets de Pollo 400 g=3990",
+        "PF|San Jorge@1.03|La Crianza@1.1",
+        "Hamburguesas de Vacuno 4 un=3990; Churrascos de Vacuno 4 un=4990",
+        template="{variant} {brand}",
+    )
+    add(
+        (co, "Carnes y pollo"),
+        "",
+        "Super Pollo|Sopraval@0.98|PF@0.97",
+        "Hamburguesas de Pollo 4 un=3490; Nuggets de Pollo 400 g=3990; Pechuga Deshuesada 1 kg=7990",
         template="{variant} {brand}",
     )
     add(
@@ -1406,7 +1430,7 @@ def _build_lines() -> tuple[_Line, ...]:
         (al, "Destilados", "Pisco"),
         "",
         "Mistral|Capel@0.9",
-        "Pisco Sour 700 ml=5990; Pisco Sour Catedral 1 L=6990",
+        "Pisco Sour 700 ml=5990; Pisco Sour 1 L=6990",
         template="{variant} {brand}",
         ila=24,
     )
@@ -1581,20 +1605,35 @@ def _abbreviate(text: str) -> str:
     return text
 
 
+_MEASURE = re.compile(r"(\d) (ml|L|kg|g|un|mm|cm|V)\b")
+_FILLER = frozenset({"de", "del", "con", "en", "la", "el", "para", "a", "y", "x"})
+
+
 def _short_name(head: str, size: str) -> str:
-    """Receipt name, at most 24 characters: the size always survives; long words shrink before anything is cut."""
+    """Receipt name, at most 24 characters, upper case.
+
+    The size always survives. When the whole name does not fit, the usual abbreviations come in, then filler words
+    go, then the longest word loses a letter at a time (never below 3), and only then is the text cut.
+    """
+    head = _MEASURE.sub(r"\1\2", head)
+    size = _tidy(_MEASURE.sub(r"\1\2", size).replace("Unidad", ""))
+    if len(_tidy(f"{head} {size}")) <= SHORT_NAME_MAX:
+        return _tidy(f"{head} {size}").upper()
     head = _abbreviate(head)
-    size = _abbreviate(size).replace(" ml", "ml").replace(" L", "L").replace(" kg", "kg").replace(" g", "g")
-    size = size.replace(" un", "un").replace("Lata ", "Lt").replace("Botella ", "Bot")
-    size = size.replace("Tetra ", "").replace("Caja ", "Cj").replace(" bolsitas", "b").replace("sobre", "")
-    size = size.replace(" rollos", "r").replace("Unidad", "")
-    size = _tidy(size)
+    size = _abbreviate(size)
+    for long, short in (("Lata ", "Lt"), ("Botella ", "Bot"), ("Tetra ", ""), ("Caja ", "Cj"), (" bolsitas", "b")):
+        size = size.replace(long, short)
+    size = _tidy(size.replace(" rollos", "r"))
     room = SHORT_NAME_MAX - (len(size) + 1 if size else 0)
     words = head.split()
-    for width in (8, 6, 5, 4):
-        if len(" ".join(words)) <= room:
+    if len(" ".join(words)) > room:
+        words = [word for word in words if word.lower() not in _FILLER]
+    while len(" ".join(words)) > room:
+        candidates = [i for i, word in enumerate(words) if len(word) > 3 and not word[0].isdigit()]
+        if not candidates:
             break
-        words = [word[:width] for word in words]
+        longest = max(candidates, key=lambda i: len(words[i]))
+        words[longest] = words[longest][:-1]
     text = " ".join(words)[:room].rstrip()
     return _tidy(f"{text} {size}").upper()
 
@@ -1621,6 +1660,10 @@ def _drafts(rng: random.Random) -> Iterator[_Draft]:
                         line.template.replace("{size}", "").format(product=line.product, variant=variant, brand=brand)
                     )
                     raw = base_price * brand_factor * size.factor * rng.uniform(0.96, 1.04)
+                    if line.category[0] == "Cigarrillos":  # the manufacturer sets the price: $6.300, not $6.290
+                        price = round(base_price * brand_factor * size.factor / 100) * 100
+                    else:
+                        price = _shop_price(raw, rng)
                     ila = line.ila
                     if ila == 271 and _SUGAR_FREE.search(variant):
                         ila = 27
@@ -1630,7 +1673,7 @@ def _drafts(rng: random.Random) -> Iterator[_Draft]:
                         short_name=_short_name(head, size.label),
                         category=line.category,
                         unit="kg" if weighed else "unit",
-                        price=_shop_price(raw, rng),
+                        price=price,
                         tax="afecto",
                         additional_tax=ila,
                         brand=brand if line.sold == "barcode" else None,

@@ -1,0 +1,207 @@
+"""The demo shop: on first run, a believable Chilean minimarket in the data directory; later runs reuse it.
+
+Everything goes through the same tables and rules as a real shop (stock as initial ledger moves, prices with their
+history), written in one transaction so a half-built demo never exists.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from appliance.catalog import categories
+from appliance.db import migrate
+from appliance.db.engine import Database
+from appliance.db.models import (
+    BarcodeLayout,
+    Company,
+    Customer,
+    Location,
+    PriceChange,
+    Product,
+    ProductBarcode,
+    StockLevel,
+    StockMove,
+    StockReason,
+    Supplier,
+)
+from appliance.demo.catalog import generate_catalog
+from appliance.demo.people import generate_company, generate_customers, generate_suppliers
+from appliance.settings import Settings
+from appliance.users import service as users
+
+# Shown on the console and in the README: a demo is for trying, so its passwords are public.
+DEMO_USERS = (
+    ("admin", "Andrea Administradora", "administrador", "demo-admin"),
+    ("supervisor", "Sergio Supervisor", "supervisor", "demo-super"),
+    ("cajero", "Carla Cajera", "cajero", "demo-cajero"),
+    ("duena", "Dolores Dueña", "dueno", "demo-duena"),
+)
+# Two scale label layouts: weight labels (20 + PLU + grams) and price labels (25 + PLU + pesos).
+DEMO_LAYOUTS = (("Balanza peso", "20", 5, "grams"), ("Balanza precio", "25", 5, "pesos"))
+
+
+@dataclass(frozen=True)
+class DemoSummary:
+    created: bool
+    products: int
+    seconds: float
+
+
+async def _seed(session: AsyncSession) -> int:
+    company = generate_company()
+    session.add(
+        Company(
+            id=1,
+            rut=company.rut,
+            razon_social=company.razon_social,
+            nombre_fantasia=company.nombre_fantasia,
+            giro=company.giro,
+            actecos=list(company.actecos),
+            address=company.address,
+            comuna=company.comuna,
+            ciudad=company.ciudad,
+            phone=company.phone,
+            email=company.email,
+            sii_office=company.sii_office,
+            resolution_number=company.resolution_number,
+            resolution_date=company.resolution_date,
+            environment=company.environment,
+        )
+    )
+    for name, prefix, plu_length, kind in DEMO_LAYOUTS:
+        session.add(BarcodeLayout(name=name, prefix=prefix, plu_length=plu_length, value_kind=kind))
+    for username, full_name, role, password in DEMO_USERS:
+        await users.create(session, username=username, full_name=full_name, role=role, password=password, actor_id=None)
+    for s in generate_suppliers():
+        session.add(
+            Supplier(
+                rut=s.rut,
+                razon_social=s.razon_social,
+                giro=s.giro,
+                address=s.address,
+                comuna=s.comuna,
+                contact_name=s.contact_name,
+                phone=s.phone,
+                email=s.email,
+                payment_terms_days=s.payment_terms_days,
+            )
+        )
+    for c in generate_customers():
+        session.add(
+            Customer(
+                rut=c.rut,
+                name=c.name,
+                giro=c.giro,
+                address=c.address,
+                comuna=c.comuna,
+                email=c.email,
+                phone=c.phone,
+                credit_limit=c.credit_limit,
+                blocked=c.blocked,
+            )
+        )
+
+    catalog = generate_catalog()
+    category_ids: dict[tuple[str, ...], int] = {}
+    for spec in catalog.categories:
+        category_ids[spec.path] = await categories.ensure_path(session, " > ".join(spec.path))
+    locations = {code: loc_id for code, loc_id in (await session.execute(select(Location.code, Location.id))).all()}
+
+    # Bulk inserts: 1.500 products with the ORM's unit of work would take seconds on a Pi.
+    products = [
+        {
+            "code": p.code,
+            "name": p.name,
+            "short_name": p.short_name,
+            "category_id": category_ids[p.category],
+            "unit": p.unit,
+            "price": p.price,
+            "tax": p.tax,
+            "additional_tax": p.additional_tax,
+            "is_alcohol": p.is_alcohol,
+            "is_tobacco": p.is_tobacco,
+            "age_restricted": p.age_restricted,
+            "plu": p.plu,
+            "min_stock": p.min_stock,
+            "avg_cost": Decimal(p.unit_cost),
+            "active": True,
+        }
+        for p in catalog.products
+    ]
+    await session.execute(insert(Product), products)
+    ids = {code: pid for code, pid in (await session.execute(select(Product.code, Product.id))).all()}
+    for p in catalog.products:
+        if p.container_code:
+            product = await session.get(Product, ids[p.code])
+            assert product is not None
+            product.container_product_id = ids[p.container_code]
+    barcodes = [{"product_id": ids[p.code], "code": code} for p in catalog.products for code in p.barcodes]
+    if barcodes:
+        await session.execute(insert(ProductBarcode), barcodes)
+    await session.execute(
+        insert(PriceChange),
+        [
+            {"product_id": ids[p.code], "old_price": None, "new_price": p.price, "reason": "precio inicial"}
+            for p in catalog.products
+        ],
+    )
+    # Opening stock as ledger moves, with the levels they add up to.
+    moves, levels = [], []
+    for p in catalog.products:
+        for location, quantity in (("sala", p.stock_sala), ("bodega", p.stock_bodega)):
+            if quantity:
+                moves.append(
+                    {
+                        "product_id": ids[p.code],
+                        "location_id": locations[location],
+                        "quantity": quantity,
+                        "reason": StockReason.INITIAL.value,
+                        "unit_cost": Decimal(p.unit_cost),
+                        "note": "stock inicial de la demostración",
+                    }
+                )
+                levels.append({"product_id": ids[p.code], "location_id": locations[location], "quantity": quantity})
+    await session.execute(insert(StockMove), moves)
+    await session.execute(insert(StockLevel), levels)
+    return len(products)
+
+
+async def ensure_demo(settings: Settings, *, history_days: int = 0) -> int:
+    """Create the demo shop if the data directory has none. Returns a process exit code."""
+    summary = await build(settings, history_days=history_days)
+    if summary.created:
+        print(f"Tienda de demostración creada: {summary.products} productos ({summary.seconds:.1f} s).", flush=True)
+    return 0
+
+
+async def build(settings: Settings, *, history_days: int = 0) -> DemoSummary:
+    started = time.perf_counter()
+    settings.ensure_dirs()
+    migrate.upgrade(settings.database_path, settings.backups_dir)
+    db = Database(settings.database_path)
+    try:
+        async with db.read() as session:
+            exists = await session.get(Company, 1) is not None
+        count = 0
+        if not exists:
+            async with db.write() as session:
+                count = await _seed(session)
+        if history_days:
+            from appliance.demo import history
+
+            async with db.write() as session:
+                await history.generate(session, days=history_days)
+    finally:
+        await db.dispose()
+    return DemoSummary(created=not exists, products=count, seconds=time.perf_counter() - started)
+
+
+def print_credentials() -> None:
+    print("Usuarios de la demostración (usuario / contraseña):", flush=True)
+    for username, full_name, _role, password in DEMO_USERS:
+        print(f"  {username:<11} {password:<12} {full_name}", flush=True)
