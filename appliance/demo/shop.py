@@ -195,7 +195,8 @@ async def build(settings: Settings, *, history_days: int = 0) -> DemoSummary:
             from appliance.demo import history
 
             async with db.write() as session:
-                await history.generate(session, days=history_days)
+                sales = await history.generate(session, days=history_days)
+            print(f"Historial generado: {sales} ventas en {history_days} días.", flush=True)
     finally:
         await db.dispose()
     return DemoSummary(created=not exists, products=count, seconds=time.perf_counter() - started)

@@ -112,3 +112,22 @@ def test_stock_ledger_and_audit_log_are_append_only(tmp_path: Path) -> None:
         with pytest.raises(sqlite3.IntegrityError, match="append-only"):
             conn.execute(statement)
     conn.close()
+
+
+def test_models_and_migrations_agree(tmp_path: Path) -> None:
+    """A model changed without its migration shows up here as a difference."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+    from sqlalchemy import create_engine
+
+    from appliance.db.migrations.env_support import include_name
+    from appliance.db.models import Base
+
+    db = tmp_path / "shop.sqlite"
+    migrate.upgrade(db, tmp_path / "backups")
+    engine = create_engine(f"sqlite:///{db}")
+    with engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": True, "include_name": include_name})
+        diff = compare_metadata(context, Base.metadata)
+    engine.dispose()
+    assert diff == []

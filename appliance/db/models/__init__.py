@@ -4,6 +4,7 @@ from appliance.db.base import Base
 from appliance.db.models.catalog import ADDITIONAL_TAX_CODES, Category, PriceChange, Product, ProductBarcode
 from appliance.db.models.company import BarcodeLayout, Company, Setting
 from appliance.db.models.parties import Customer, Supplier
+from appliance.db.models.sales import Payment, PaymentMethod, Sale, SaleLine
 from appliance.db.models.stock import Location, StockLevel, StockMove, StockReason
 from appliance.db.models.users import AuditEntry, Role, User
 
@@ -16,10 +17,14 @@ __all__ = [
     "Company",
     "Customer",
     "Location",
+    "Payment",
+    "PaymentMethod",
     "PriceChange",
     "Product",
     "ProductBarcode",
     "Role",
+    "Sale",
+    "SaleLine",
     "Setting",
     "StockLevel",
     "StockMove",
