@@ -102,6 +102,10 @@ async def update(session: AsyncSession, category_id: int, name: str, parent_id: 
     name = name.strip()
     if not name:
         raise CategoryError("El nombre de la categoría es obligatorio.")
+    if len(name) > 60:
+        raise CategoryError("El nombre de la categoría admite hasta 60 caracteres.")
+    if parent_id is not None and await session.get(Category, parent_id) is None:
+        raise CategoryError("La categoría superior no existe.")
     # Walk up from the new parent: meeting ourselves would make a loop.
     step = parent_id
     while step is not None:

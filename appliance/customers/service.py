@@ -25,7 +25,7 @@ def _text(
 ) -> str:
     value = str(data.get(key, "") or "").strip()
     if required and not value:
-        errors[key] = f"{label} es obligatorio"
+        errors[key] = f"{label} es {'obligatoria' if label.startswith('la ') else 'obligatorio'}"
     elif len(value) > limit:
         errors[key] = f"{label} admite hasta {limit} caracteres"
     return value

@@ -7,8 +7,16 @@ from litestar.testing import TestClient
 
 from tests.support import login, post_form
 
-NEW = {"code": "P1", "name": "Léche Descremada 1L", "short_name": "", "price": "1.090", "unit": "unit",
-       "tax": "afecto", "barcodes": "7802820005509", "active": "on"}
+NEW = {
+    "code": "P1",
+    "name": "Léche Descremada 1L",
+    "short_name": "",
+    "price": "1.090",
+    "unit": "unit",
+    "tax": "afecto",
+    "barcodes": "7802820005509",
+    "active": "on",
+}
 
 
 def test_admin_creates_product_and_finds_it_without_accents(client: TestClient[Any]) -> None:
@@ -52,9 +60,15 @@ def test_form_without_csrf_token_is_refused(client: TestClient[Any]) -> None:
 
 def test_session_cookie_is_httponly_and_samesite(client: TestClient[Any]) -> None:
     token = client.get("/login")
-    response = client.post("/login", data={"username": "admin", "password": "clave-de-prueba",
-                                           "_csrf_token": re.search(r'value="([^"]+)"', token.text).group(1)},
-                           follow_redirects=False)
+    response = client.post(
+        "/login",
+        data={
+            "username": "admin",
+            "password": "clave-de-prueba",
+            "_csrf_token": re.search(r'value="([^"]+)"', token.text).group(1),
+        },
+        follow_redirects=False,
+    )
     cookie = next(v for k, v in response.headers.multi_items() if k == "set-cookie" and v.startswith("mm_session"))
     assert "HttpOnly" in cookie and "SameSite=lax" in cookie.replace("samesite", "SameSite")
 
