@@ -143,7 +143,7 @@ def parse_product(data: Mapping[str, str]) -> ProductDraft:
         try:
             normalised = validate_barcode(raw)
         except DomainError as exc:
-            errors["barcodes"] = f"{raw}: {exc.message}"
+            errors["barcodes"] = exc.message if raw in exc.message else f"{raw}: {exc.message}"
             continue
         if normalised not in barcodes:
             barcodes.append(normalised)

@@ -55,7 +55,12 @@ def not_authorized(request: Request[Any, Any, Any], exc: NotAuthorizedException)
 
 
 def permission_denied(request: Request[Any, Any, Any], exc: PermissionDeniedException) -> Response[Any]:
-    return _error(request, 403, "forbidden", "Su usuario no tiene permiso para esta pantalla o acción.")
+    return _error(
+        request,
+        403,
+        "forbidden",
+        "Su usuario no tiene permiso para esta pantalla o acción. Si lo necesita, pida acceso a un administrador.",
+    )
 
 
 def not_found(request: Request[Any, Any, Any], exc: NotFoundException) -> Response[Any]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 
 from litestar.plugins.jinja import JinjaTemplateEngine
@@ -25,6 +26,15 @@ def _qty(milli: int, unit: str = "unit") -> str:
     return format_quantity(milli, weighed=unit == "kg")
 
 
+def _cost(value: Decimal | None) -> str:
+    """A unit cost with its fractions, the Chilean way: $1.150,2500 → "$1.150,25"."""
+    if value is None:
+        return ""
+    pesos = int(value)
+    cents = int((abs(value) - abs(pesos)) * 100)
+    return f"{format_clp(pesos)},{cents:02d}"
+
+
 def _rut(value: str | None) -> str:
     if not value:
         return ""
@@ -44,7 +54,7 @@ def _role(value: str) -> str:
 
 def _register(engine: JinjaTemplateEngine) -> None:
     env = engine.engine
-    env.filters.update(clp=format_clp, qty=_qty, rut=_rut, local=_local, role=_role)
+    env.filters.update(clp=format_clp, cost=_cost, qty=_qty, rut=_rut, local=_local, role=_role)
     env.globals.update(ROLES=list(Role))
     env.trim_blocks = True
     env.lstrip_blocks = True

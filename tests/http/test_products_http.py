@@ -79,3 +79,15 @@ def test_wrong_password_says_so_in_spanish(client: TestClient[Any]) -> None:
     response = client.post("/login", data={"username": "admin", "password": "nope", "_csrf_token": csrf})
     assert response.status_code == 401
     assert "Usuario o contraseña incorrectos" in response.text
+
+
+def test_list_filters_as_the_search_form_sends_them(client: TestClient[Any]) -> None:
+    """The form always sends every field, empty ones included (categoría «Todas» is an empty value)."""
+    token = login(client, "admin")
+    post_form(client, "/productos/nuevo", NEW, token)
+    response = client.get("/productos", params={"q": "leche", "categoria": "", "estado": "activos"})
+    assert response.status_code == 200 and "Léche Descremada 1L" in response.text
+    fragment = client.get("/productos", params={"q": "leche", "categoria": ""}, headers={"X-Fragment": "1"})
+    assert fragment.status_code == 200 and "<html" not in fragment.text and "Léche" in fragment.text
+    inactive = client.get("/productos", params={"q": "leche", "categoria": "", "estado": "inactivos"})
+    assert "No hay productos" in inactive.text

@@ -103,18 +103,19 @@ async def _rows(
 async def product_list(
     request: Request[Any, Any, Any],
     q: FromQuery[str] = "",
-    categoria: FromQuery[int | None] = None,
+    categoria: FromQuery[str] = "",  # the filter form sends an empty value for «Todas»
     estado: FromQuery[str] = "activos",
     pagina: FromQuery[int] = 1,
 ) -> Template:
     page_no = max(pagina, 1)
+    category_id = int(categoria) if categoria.strip().isdigit() else None
     async with db(request).read() as session:
         nodes = await categories.tree(session)
-        rows, more = await _rows(session, q, categoria, estado, page_no, nodes)
+        rows, more = await _rows(session, q, category_id, estado, page_no, nodes)
     context: dict[str, Any] = {
         "rows": rows,
         "q": q,
-        "categoria": categoria,
+        "categoria": category_id,
         "estado": estado,
         "pagina": page_no,
         "more": more,

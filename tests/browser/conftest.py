@@ -1,0 +1,122 @@
+"""Browser fixtures: the real app under uvicorn on 127.0.0.1, and Debian's Chromium driven by Playwright.
+
+Nothing here downloads a browser: Playwright is pointed at /usr/bin/chromium, and a missing Chromium fails the test
+(it is a dependency of the test suite, installed by the README's test command), it does not skip it.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+import uvicorn
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from appliance.app import create_app
+from tests.support import make_shop
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+# A 10" tablet in landscape, roughly.
+VIEWPORT = {"width": 1280, "height": 800}
+STARTUP_TIMEOUT = 15.0
+SHUTDOWN_TIMEOUT = 10.0
+# Playwright's own waits: long enough for a slow Pi or CI box, short enough that a broken page fails quickly.
+ACTION_TIMEOUT_MS = 10_000
+
+
+@pytest.fixture
+def live_server(tmp_path: Path) -> Iterator[str]:
+    """A freshly migrated shop served by the real app under uvicorn, on 127.0.0.1 and a free port.
+
+    The socket is bound here (port 0, loopback only) and handed to uvicorn, so there is no race for the port.
+    uvicorn runs in a background thread; it installs no signal handlers off the main thread. On teardown the server
+    is told to exit and the thread is joined with a timeout.
+    """
+    # Playwright's sync API keeps an event loop running in this thread once Chromium is up, and make_shop uses
+    # asyncio.run(): build the shop and the app in a worker thread so the fixtures' order does not matter.
+    with ThreadPoolExecutor(max_workers=1) as worker:
+        app = worker.submit(lambda: create_app(make_shop(tmp_path / "shop"))).result()
+
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    config = uvicorn.Config(
+        app,
+        host="127.0.0.1",
+        port=port,
+        lifespan="on",
+        log_level="warning",
+        access_log=False,
+        log_config=None,  # leave the test process's logging (and pytest's capture) alone
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="uvicorn-live-server", daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + STARTUP_TIMEOUT
+        while not server.started:
+            if not thread.is_alive():
+                pytest.fail("the app server stopped while starting (see the captured log above)")
+            if time.monotonic() > deadline:
+                pytest.fail(f"the app server did not start within {STARTUP_TIMEOUT:.0f} s")
+            time.sleep(0.02)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(SHUTDOWN_TIMEOUT)
+        if thread.is_alive():
+            server.force_exit = True
+            thread.join(SHUTDOWN_TIMEOUT)
+        sock.close()
+        if thread.is_alive():
+            pytest.fail(f"the app server did not stop within {2 * SHUTDOWN_TIMEOUT:.0f} s")
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """Debian's Chromium, headless, launched once for the browser tests."""
+    if not CHROMIUM.exists():
+        pytest.fail(
+            f"Chromium is not installed at {CHROMIUM}. The browser tests drive Debian's Chromium; install it "
+            "(sudo apt-get install chromium) as the README's test command does. Playwright must not download one."
+        )
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture
+def page(browser: Browser, live_server: str) -> Iterator[Page]:
+    """A fresh browser context (no cookies) on the live server: tablet-sized, Chilean Spanish.
+
+    Depending on `live_server` makes the browser side close before the server is asked to stop, and lets tests
+    write `page.goto("/productos")`. Uncaught JavaScript errors on any page fail the test.
+    """
+    context = browser.new_context(viewport=VIEWPORT, locale="es-CL", base_url=live_server)
+    context.set_default_timeout(ACTION_TIMEOUT_MS)
+    tab = context.new_page()
+    js_errors: list[str] = []
+    tab.on("pageerror", lambda error: js_errors.append(str(error)))
+    try:
+        yield tab
+    finally:
+        context.close()
+    if js_errors:
+        pytest.fail("JavaScript errors in the page:\n" + "\n".join(js_errors))
