@@ -12,7 +12,7 @@ import random
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from appliance.core.clock import CHILE_TZ
@@ -137,14 +137,11 @@ async def generate(
         if len(batches["sales"]) >= BATCH:
             await _flush(session, batches)
     await _flush(session, batches)
-    await session.execute(
-        text(
-            "INSERT INTO stock_levels (product_id, location_id, quantity, updated_at) "
-            "VALUES (:p, :l, :q, CURRENT_TIMESTAMP) ON CONFLICT (product_id, location_id) "
-            "DO UPDATE SET quantity = quantity + excluded.quantity"
-        ),
-        [{"p": product_id, "l": sala, "q": delta} for product_id, delta in deltas.items()],
-    )
+    # The shop restocked what it sold: one receipt per product at the start of the period. Sales and restock
+    # cancel out, so levels stay where the opening stock left them instead of thousands below zero.
+    restock_at = _stamp(datetime(start_day.year, start_day.month, start_day.day, 7, 30, tzinfo=CHILE_TZ))
+    costs = {item.id: item.cost_e4 for item in items}
+    await _flush(session, {"restock": [(restock_at, pid, sala, -delta, costs[pid]) for pid, delta in deltas.items()]})
     return total
 
 
@@ -154,6 +151,8 @@ _SQL = {
     "lines": "INSERT INTO sale_lines (sale_id, line_no, product_id, description, quantity, unit_price, discount, "
     "amount, tax, additional_tax_code, unit_cost) VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?)",
     "payments": "INSERT INTO payments (sale_id, method, amount, tendered, change, reference) VALUES (?, ?, ?, ?, ?, ?)",
+    "restock": "INSERT INTO stock_moves (at, product_id, location_id, quantity, reason, unit_cost, ref_type, ref_id, "
+    "note) VALUES (?, ?, ?, ?, 'compra', ?, '', '', 'reposición de la demostración')",
     "moves": "INSERT INTO stock_moves (at, product_id, location_id, quantity, reason, unit_cost, ref_type, ref_id, "
     "note) VALUES (?, ?, ?, ?, 'venta', ?, 'sale', ?, '')",
 }

@@ -100,6 +100,8 @@ def test_sales_history_is_consistent(demo: tuple[Settings, sqlite3.Connection]) 
     assert _one(conn, "SELECT count(*) FROM stock_moves WHERE reason = 'venta'") == _one(
         conn, "SELECT count(*) FROM sale_lines"
     )
+    # What was sold was restocked, so the history leaves no product far below zero.
+    assert _one(conn, "SELECT count(*) FROM stock_levels WHERE quantity < 0") == 0
     last = datetime.fromisoformat(str(_one(conn, "SELECT max(at) FROM sales"))).replace(tzinfo=UTC)
     assert last < datetime.now(UTC)
 
