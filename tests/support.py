@@ -34,8 +34,9 @@ def make_shop(root: Path) -> Settings:
         db = Database(settings.database_path)
         async with db.write() as session:
             for username, role in STAFF.items():
-                await users.create(session, username=username, full_name=username.title(), role=role,
-                                   password=PASSWORD, actor_id=None)
+                await users.create(
+                    session, username=username, full_name=username.title(), role=role, password=PASSWORD, actor_id=None
+                )
         await db.dispose()
 
     asyncio.run(seed())
@@ -51,8 +52,9 @@ def csrf_from(html: str) -> str:
 def login(client: TestClient[Any], username: str, password: str = PASSWORD) -> str:
     """Log the client in; returns a CSRF token valid for its later form posts."""
     token = csrf_from(client.get("/login").text)
-    response = client.post("/login", data={"username": username, "password": password, "_csrf_token": token},
-                           follow_redirects=False)
+    response = client.post(
+        "/login", data={"username": username, "password": password, "_csrf_token": token}, follow_redirects=False
+    )
     assert response.status_code == 303, response.text
     return token
 

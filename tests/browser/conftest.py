@@ -86,7 +86,7 @@ def live_server(tmp_path: Path) -> Iterator[str]:
             pytest.fail(f"the app server did not stop within {2 * SHUTDOWN_TIMEOUT:.0f} s")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")  # stopped before other modules: its loop must not outlive them
 def browser() -> Iterator[Browser]:
     """Debian's Chromium, headless, launched once for the browser tests."""
     if not CHROMIUM.exists():
