@@ -7,19 +7,20 @@ upgrade fails, the database file is put back from the snapshot, so the shop reop
 from __future__ import annotations
 
 import logging
+import re
 import shutil
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, create_engine, event
 from sqlalchemy.pool import NullPool
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +34,8 @@ class MigrationFailed(Exception):
 
 
 def alembic_config(script_location: Path = MIGRATIONS_DIR) -> Config:
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(script_location))
     return cfg
@@ -57,6 +60,8 @@ def _sync_connection(db_path: Path) -> Iterator[Connection]:
 
 
 def current_revision(db_path: Path) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
     if not db_path.exists():
         return None
     with _sync_connection(db_path) as conn:
@@ -64,6 +69,8 @@ def current_revision(db_path: Path) -> str | None:
 
 
 def head_revision(script_location: Path = MIGRATIONS_DIR) -> str | None:
+    from alembic.script import ScriptDirectory
+
     return ScriptDirectory.from_config(alembic_config(script_location)).get_current_head()
 
 
@@ -86,6 +93,34 @@ def _restore_file(snapshot_path: Path, db_path: Path) -> None:
     shutil.copyfile(snapshot_path, db_path)
 
 
+_REVISION_RE = re.compile(r'^(down_revision|revision)\s*(?::[^=]*)?=\s*[\'"]?([\w-]+|None)[\'"]?', re.MULTILINE)
+
+
+def is_current(db_path: Path, script_location: Path = MIGRATIONS_DIR) -> bool:
+    """Whether the database is at the head revision, answered without importing Alembic.
+
+    Importing Alembic (and Mako with it) costs seconds on a Pi; every boot would pay it for nothing.
+    """
+    if not db_path.exists():
+        return False
+    revisions, parents = set(), set()
+    for script in (script_location / "versions").glob("*.py"):
+        found = dict(_REVISION_RE.findall(script.read_text(encoding="utf-8")))
+        if "revision" in found:
+            revisions.add(found["revision"])
+            parents.add(found.get("down_revision", "None"))
+    heads = revisions - parents
+    try:
+        conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+        try:
+            rows = conn.execute("SELECT version_num FROM alembic_version").fetchall()
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return False
+    return len(heads) == 1 and {r[0] for r in rows} == heads
+
+
 def upgrade(
     db_path: Path,
     backups_dir: Path,
@@ -94,6 +129,11 @@ def upgrade(
     script_location: Path = MIGRATIONS_DIR,
 ) -> Path | None:
     """Bring the database to `revision`. Returns the pre-upgrade snapshot, if one was needed."""
+    if revision == "head" and is_current(db_path, script_location):
+        return None
+    from alembic import command
+    from alembic.script import ScriptDirectory
+
     cfg = alembic_config(script_location)
     before = current_revision(db_path)
     target = ScriptDirectory.from_config(cfg).get_current_head() if revision == "head" else revision
@@ -118,6 +158,8 @@ def upgrade(
 
 
 def downgrade(db_path: Path, backups_dir: Path, revision: str) -> Path:
+    from alembic import command
+
     snap = snapshot(db_path, backups_dir, f"pre-downgrade-{current_revision(db_path)}")
     cfg = alembic_config()
     with _sync_connection(db_path) as conn:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import UTC, datetime
 
@@ -15,10 +16,15 @@ from appliance.catalog.draft import FormErrors
 from appliance.db.models import Role, User
 
 _hasher = PasswordHasher()
-# Verifying against a dummy hash when the user does not exist keeps timing from telling usernames apart.
-_DUMMY_HASH = _hasher.hash("not-a-password")
 USERNAME_RE = re.compile(r"^[a-z0-9._-]{3,40}$")
 MIN_PASSWORD = 8
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    # Verifying against a dummy hash when the user does not exist keeps timing from telling usernames apart.
+    # Made on first use: hashing at import would slow every start of the box.
+    return _hasher.hash("not-a-password")
 
 
 def hash_password(password: str) -> str:
@@ -35,7 +41,7 @@ def verify_password(stored_hash: str, password: str) -> bool:
 async def authenticate(session: AsyncSession, username: str, password: str) -> User | None:
     user = await session.scalar(select(User).where(User.username == username.strip().lower()))
     if user is None or not user.active:
-        verify_password(_DUMMY_HASH, password)
+        verify_password(_dummy_hash(), password)
         return None
     if not verify_password(user.password_hash, password):
         return None

@@ -131,3 +131,13 @@ def test_models_and_migrations_agree(tmp_path: Path) -> None:
         diff = compare_metadata(context, Base.metadata)
     engine.dispose()
     assert diff == []
+
+
+def test_is_current_answers_without_alembic_and_agrees_with_it(tmp_path: Path) -> None:
+    db = tmp_path / "shop.sqlite"
+    assert not migrate.is_current(db)
+    migrate.upgrade(db, tmp_path / "backups", "0001")
+    assert not migrate.is_current(db)
+    migrate.upgrade(db, tmp_path / "backups")
+    assert migrate.is_current(db)
+    assert migrate.current_revision(db) == migrate.head_revision()
