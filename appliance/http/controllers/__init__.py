@@ -1,6 +1,6 @@
 """Every screen's route handlers, gathered for create_app."""
 
-from appliance.http.controllers import categories, imports, parties, products, session, users
+from appliance.http.controllers import categories, imports, parties, products, session, shop_settings, users
 
 ROUTES = [
     session.login_form,
@@ -13,4 +13,5 @@ ROUTES = [
     *parties.ROUTES,
     *users.ROUTES,
     *imports.ROUTES,
+    *shop_settings.ROUTES,
 ]

@@ -1,0 +1,101 @@
+"""Settings of the shop itself: the company as the SII knows it, and the scales' label layouts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, get, post
+from litestar.params import FromPath
+from litestar.response import Redirect, Template
+
+from appliance.catalog.draft import FormErrors
+from appliance.company import service as company
+from appliance.db.models import Company
+from appliance.http.pages import db, flash, form_data, page, redirect
+from appliance.http.policy import ADMIN, BACKOFFICE_VIEW, allow
+
+
+def _company_values(row: Company | None) -> dict[str, str]:
+    if row is None:
+        return {"environment": "certificacion", "resolution_number": "0"}
+    return {
+        "rut": row.rut,
+        "razon_social": row.razon_social,
+        "nombre_fantasia": row.nombre_fantasia,
+        "giro": row.giro,
+        "actecos": ", ".join(str(a) for a in row.actecos),
+        "address": row.address,
+        "comuna": row.comuna,
+        "ciudad": row.ciudad,
+        "phone": row.phone,
+        "email": row.email,
+        "sii_office": row.sii_office,
+        "resolution_number": str(row.resolution_number),
+        "resolution_date": row.resolution_date.strftime("%d-%m-%Y") if row.resolution_date else "",
+        "environment": row.environment,
+    }
+
+
+async def _page(
+    request: Request[Any, Any, Any],
+    *,
+    values: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+    layout_values: dict[str, str] | None = None,
+    layout_errors: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Template:
+    async with db(request).read() as session:
+        row = await company.get(session)
+        layouts = await company.layouts(session)
+    return page(
+        request,
+        "settings/shop.html",
+        status_code=status_code,
+        values=values or _company_values(row),
+        errors=errors or {},
+        layouts=layouts,
+        layout_values=layout_values or {"plu_length": "5"},
+        layout_errors=layout_errors or {},
+        configured=row is not None,
+    )
+
+
+@get("/ajustes", opt=allow(BACKOFFICE_VIEW), name="settings")
+async def settings_page(request: Request[Any, Any, Any]) -> Template:
+    return await _page(request)
+
+
+@post("/ajustes/empresa", opt=allow(ADMIN))
+async def save_company(request: Request[Any, Any, Any]) -> Template | Redirect:
+    data = await form_data(request)
+    try:
+        async with db(request).write() as session:
+            await company.save(session, data, actor_id=request.user.id)
+    except FormErrors as exc:
+        return await _page(request, values=data, errors=exc.fields, status_code=400)
+    flash(request, "Datos de la empresa guardados.")
+    return redirect("/ajustes")
+
+
+@post("/ajustes/balanzas", opt=allow(ADMIN))
+async def add_layout(request: Request[Any, Any, Any]) -> Template | Redirect:
+    data = await form_data(request)
+    try:
+        async with db(request).write() as session:
+            layout = await company.add_layout(session, data, actor_id=request.user.id)
+    except FormErrors as exc:
+        return await _page(request, layout_values=data, layout_errors=exc.fields, status_code=400)
+    flash(request, f"Etiqueta «{layout.name}» (prefijo {layout.prefix}) agregada.")
+    return redirect("/ajustes#balanzas")
+
+
+@post("/ajustes/balanzas/{layout_id:int}/eliminar", opt=allow(ADMIN))
+async def remove_layout(request: Request[Any, Any, Any], layout_id: FromPath[int]) -> Redirect:
+    async with db(request).write() as session:
+        await company.remove_layout(session, layout_id, actor_id=request.user.id)
+    flash(request, "Etiqueta de balanza eliminada.")
+    return redirect("/ajustes#balanzas")
+
+
+ROUTES = [settings_page, save_company, add_layout, remove_layout]
