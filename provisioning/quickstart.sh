@@ -54,10 +54,14 @@ if command -v dpkg >/dev/null 2>&1; then
     if [[ ! -x $VENV/bin/python ]] && ! venv_works && ! installed python3-venv; then
         missing+=(python3-venv)
     fi
+    # libpango: WeasyPrint renders the documents' PDFs with it (demo and tests alike).
+    for package in libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core; do
+        installed "$package" || missing+=("$package")
+    done
     if [[ $mode == test ]]; then
         # chromium: the browser tests drive Debian's Chromium through Playwright; xmlsec1: the independent verifier
-        # of signed SII documents; fonts-dejavu-core: readable text in screenshots.
-        for package in chromium xmlsec1 fonts-dejavu-core; do
+        # of signed SII documents.
+        for package in chromium xmlsec1; do
             installed "$package" || missing+=("$package")
         done
     fi
