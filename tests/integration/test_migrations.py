@@ -11,7 +11,8 @@ import pytest
 from appliance.db import migrate
 
 
-def _schema(db: Path) -> list[tuple[str, str]]:
+def _schema(db: Path) -> list[tuple[str, tuple[str, ...]]]:
+    """Every object's definition as a sorted set of its lines: a batch rebuild may list constraints in another order."""
     conn = sqlite3.connect(db)
     try:
         rows = conn.execute(
@@ -19,7 +20,7 @@ def _schema(db: Path) -> list[tuple[str, str]]:
         ).fetchall()
     finally:
         conn.close()
-    return [(name, " ".join(sql.split())) for name, sql in rows]
+    return [(name, tuple(sorted(line.strip().rstrip(",") for line in sql.splitlines()))) for name, sql in rows]
 
 
 def test_upgrade_from_empty_creates_schema_search_and_ledger_guards(tmp_path: Path) -> None:

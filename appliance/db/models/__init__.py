@@ -4,21 +4,43 @@ from appliance.db.base import Base
 from appliance.db.models.catalog import ADDITIONAL_TAX_CODES, Category, PriceChange, Product, ProductBarcode
 from appliance.db.models.company import BarcodeLayout, Company, Setting
 from appliance.db.models.parties import Customer, Supplier
+from appliance.db.models.pos import (
+    CASH_MOVEMENT_KINDS,
+    Cart,
+    CartLine,
+    CashMovement,
+    CashSession,
+    Device,
+    Lane,
+    OutboxEntry,
+    PairingCode,
+    PinLock,
+)
 from appliance.db.models.sales import Payment, PaymentMethod, Sale, SaleLine
 from appliance.db.models.stock import Location, StockLevel, StockMove, StockReason
 from appliance.db.models.users import AuditEntry, Role, User
 
 __all__ = [
     "ADDITIONAL_TAX_CODES",
+    "CASH_MOVEMENT_KINDS",
     "AuditEntry",
     "BarcodeLayout",
     "Base",
+    "Cart",
+    "CartLine",
+    "CashMovement",
+    "CashSession",
     "Category",
     "Company",
     "Customer",
+    "Device",
+    "Lane",
     "Location",
+    "OutboxEntry",
+    "PairingCode",
     "Payment",
     "PaymentMethod",
+    "PinLock",
     "PriceChange",
     "Product",
     "ProductBarcode",

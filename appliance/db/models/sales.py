@@ -32,6 +32,7 @@ class Sale(Base):
     number: Mapped[int] = mapped_column(Integer, unique=True)  # the shop's own correlative, on every receipt
     at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     lane: Mapped[str] = mapped_column(String(20))
+    cash_session_id: Mapped[int | None] = mapped_column(ForeignKey("cash_sessions.id"), nullable=True, index=True)
     cashier_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"), nullable=True)
     status: Mapped[str] = mapped_column(String(20), default="completed")
