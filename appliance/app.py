@@ -19,6 +19,7 @@ from appliance.http.auth import authorize, session_auth
 from appliance.http.controllers import ROUTES
 from appliance.http.policy import PUBLIC
 from appliance.http.templating import STATIC_DIR, template_config
+from appliance.pos.events import LaneHub
 from appliance.settings import Settings, read_or_create_secret
 
 log = logging.getLogger(__name__)
@@ -44,7 +45,7 @@ def create_app(settings: Settings, *, devices: Any = None, migrate_on_start: boo
             *ROUTES,
             create_static_files_router(path="/static", directories=[STATIC_DIR], opt=PUBLIC, name="static"),
         ],
-        state=State({"db": db, "settings": settings, "devices": devices}),
+        state=State({"db": db, "settings": settings, "devices": devices, "hub": LaneHub()}),
         on_app_init=[auth.on_app_init],
         guards=[authorize],
         csrf_config=CSRFConfig(

@@ -55,6 +55,10 @@ def not_authorized(request: Request[Any, Any, Any], exc: NotAuthorizedException)
 
 
 def permission_denied(request: Request[Any, Any, Any], exc: PermissionDeniedException) -> Response[Any]:
+    if type(exc).__name__ == "UnpairedDevice":
+        if wants_json(request):
+            return _error(request, 403, "device_not_paired", str(exc.detail))
+        return Redirect(path="/emparejar", status_code=303)
     return _error(
         request,
         403,

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from appliance.audit import log as audit
 from appliance.catalog import service as catalog
 from appliance.core.errors import DomainError
 from appliance.core.money import split_gross
@@ -163,6 +164,29 @@ async def set_quantity(session: AsyncSession, lane_id: int, line_no: int, quanti
     else:
         line.quantity = quantity
     _touch(cart)
+
+
+async def line_product(session: AsyncSession, lane_id: int, line_no: int) -> Product:
+    cart = await _cart(session, lane_id)
+    line = next((line for line in cart.lines if line.line_no == line_no), None)
+    product = await session.get(Product, line.product_id) if line else None
+    if product is None:
+        raise CartError("Esa línea ya no está en la venta.", "line_not_found")
+    return product
+
+
+async def confirm_age(session: AsyncSession, lane_id: int, *, user_id: int | None) -> int:
+    """The cashier saw the customer is 18 or older: every +18 line of this sale is confirmed (audit-logged)."""
+    cart = await _cart(session, lane_id)
+    confirmed = 0
+    for line in cart.lines:
+        if line.flags.get("age_restricted") and not line.flags.get("age_confirmed"):
+            line.flags = {**line.flags, "age_confirmed": True}
+            confirmed += 1
+    if confirmed:
+        _touch(cart)
+        await audit.record(session, user_id, "sale.age_confirmed", "lane", lane_id, {"lines": confirmed})
+    return confirmed
 
 
 async def remove_line(session: AsyncSession, lane_id: int, line_no: int) -> None:

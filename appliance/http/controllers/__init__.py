@@ -1,6 +1,17 @@
 """Every screen's route handlers, gathered for create_app."""
 
-from appliance.http.controllers import categories, imports, parties, products, session, shop_settings, users
+from appliance.http.controllers import (
+    categories,
+    imports,
+    lanes,
+    parties,
+    pos,
+    pos_cash,
+    products,
+    session,
+    shop_settings,
+    users,
+)
 
 ROUTES = [
     session.login_form,
@@ -14,4 +25,7 @@ ROUTES = [
     *users.ROUTES,
     *imports.ROUTES,
     *shop_settings.ROUTES,
+    *lanes.ROUTES,
+    *pos.ROUTES,
+    *pos_cash.ROUTES,
 ]

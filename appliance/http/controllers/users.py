@@ -11,17 +11,19 @@ from litestar import Request, get, post
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from appliance.catalog.draft import FormErrors
 from appliance.db.models import User
 from appliance.http.auth import login_session
 from appliance.http.pages import db, flash, form_data, page, redirect
 from appliance.http.policy import ADMIN, allow
+from appliance.pos import pins
 from appliance.users import service as users
 
 
 def _without_password(data: dict[str, str]) -> dict[str, str]:
-    return {k: v for k, v in data.items() if k != "password"}
+    return {k: v for k, v in data.items() if k not in ("password", "pin")}
 
 
 def _form(
@@ -59,10 +61,21 @@ async def user_create(request: Request[Any, Any, Any]) -> Template | Redirect:
                 password=data.get("password", ""),
                 actor_id=request.user.id,
             )
+            await _set_pin(session, account.id, data.get("pin", ""), request.user.id)
     except FormErrors as exc:
         return _form(request, None, _without_password(data), exc.fields, status_code=400)
     flash(request, f"Usuario «{account.username}» creado.")
     return redirect("/usuarios")
+
+
+async def _set_pin(session: AsyncSession, user_id: int, pin: str, actor_id: int) -> None:
+    """The tablet PIN is optional; when typed, it is checked like any other field."""
+    if not pin.strip():
+        return
+    try:
+        await pins.set_pin(session, user_id, pin.strip(), actor_id=actor_id)
+    except pins.PinError as exc:
+        raise FormErrors({"pin": exc.message}) from exc
 
 
 async def _load(request: Request[Any, Any, Any], user_id: int) -> User:
@@ -96,6 +109,7 @@ async def user_update(request: Request[Any, Any, Any], user_id: FromPath[int]) -
                 password=data.get("password") or None,
                 actor_id=me,
             )
+            await _set_pin(session, account.id, data.get("pin", ""), me)
     except FormErrors as exc:
         errors = dict(exc.fields)
         if user_id == me and "role" in errors and data.get("role") == existing.role:

@@ -1,0 +1,131 @@
+"""The cash session on the tablet: open with a counted float, cash in/out, X report, Z close with a blind count."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from litestar import Request, get, post
+from litestar.response import Redirect, Template
+
+from appliance.cash import sessions as cash
+from appliance.core.errors import DomainError
+from appliance.core.money import parse_clp
+from appliance.db.models import Device, User
+from appliance.http.pages import db, flash, form_data, page, redirect
+from appliance.http.policy import COUNTER, on_tablet
+from appliance.pos import pins
+
+SELL = on_tablet(COUNTER)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+async def _page(request: Request[Any, Any, Any], *, error: str | None = None, status_code: int = 200) -> Template:
+    lane = request.state.lane
+    async with db(request).read() as session:
+        current = await cash.current(session, lane.id)
+        report = await cash.x_report(session, current.id) if current else None
+        supervisors = [u for u in await pins.cashiers(session) if u.role in ("supervisor", "administrador")]
+    return page(
+        request,
+        "pos/cash.html",
+        status_code=status_code,
+        lane=lane,
+        current=current,
+        report=report,
+        error=error,
+        labels=cash.MOVEMENT_LABELS,
+        denominations=cash.DENOMINATIONS,
+        supervisors=supervisors,
+    )
+
+
+@get("/caja/turno", opt=SELL, name="pos_cash")
+async def cash_page(request: Request[Any, Any, Any]) -> Template:
+    return await _page(request)
+
+
+@post("/caja/turno/abrir", opt=SELL)
+async def open_cash(request: Request[Any, Any, Any]) -> Template | Redirect:
+    data = await form_data(request)
+    try:
+        amount = parse_clp(data.get("opening_float", ""))
+        async with db(request).write() as session:
+            await cash.open_session(
+                session, request.state.lane.id, user_id=request.user.id, opening_float=amount, now=_now()
+            )
+    except DomainError as exc:
+        return await _page(request, error=exc.message, status_code=400)
+    return redirect("/caja")
+
+
+@post("/caja/turno/movimiento", opt=SELL)
+async def movement(request: Request[Any, Any, Any]) -> Template | Redirect:
+    data = await form_data(request)
+    try:
+        amount = parse_clp(data.get("amount", ""))
+        async with db(request).write() as session:
+            await cash.add_movement(
+                session,
+                request.state.lane.id,
+                kind=data.get("kind", ""),
+                amount=amount,
+                note=data.get("note", ""),
+                user_id=request.user.id,
+                now=_now(),
+            )
+    except DomainError as exc:
+        return await _page(request, error=exc.message, status_code=400)
+    flash(request, "Movimiento de caja registrado.")
+    return redirect("/caja/turno")
+
+
+@post("/caja/turno/cerrar", opt=SELL)
+async def close_cash(request: Request[Any, Any, Any]) -> Template:
+    """Z close: the cashier counts blind (the expected amount is never shown first); a supervisor approves with PIN."""
+    data = await form_data(request)
+    counted = {}
+    for denomination in cash.DENOMINATIONS:
+        raw = data.get(f"d{denomination}", "").strip()
+        if raw and not raw.isdigit():
+            return await _page(
+                request, error=f"Cantidad no válida para ${denomination:,}".replace(",", "."), status_code=400
+            )
+        counted[str(denomination)] = int(raw or 0)
+    supervisor_id = int(data["supervisor_id"]) if data.get("supervisor_id", "").isdigit() else 0
+    error = None
+    async with db(request).write() as session:
+        device = await session.get(Device, request.state.device.id)
+        assert device is not None
+        try:
+            approver: User = await pins.login(
+                session, device, supervisor_id, data.get("supervisor_pin", ""), now=_now()
+            )
+            row, report = await cash.close(
+                session,
+                request.state.lane.id,
+                counted=counted,
+                user_id=request.user.id,
+                approver=approver,
+                note=data.get("note", ""),
+                now=_now(),
+            )
+        except DomainError as exc:
+            error = exc.message  # a wrong supervisor PIN still counts against the lockout
+    if error:
+        return await _page(request, error=error, status_code=400)
+    return page(
+        request,
+        "pos/z_report.html",
+        lane=request.state.lane,
+        row=row,
+        report=report,
+        approver=approver,
+        labels=cash.MOVEMENT_LABELS,
+    )
+
+
+ROUTES = [cash_page, open_cash, movement, close_cash]

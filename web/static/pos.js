@@ -1,0 +1,222 @@
+// The tablet's point of sale. The cart lives on the box: every action posts to it and swaps in the cart it returns.
+(function () {
+  "use strict";
+  var csrf = (document.querySelector('meta[name="csrf-token"]') || {}).content || "";
+  var offline = document.getElementById("offline");
+
+  function setOnline(ok) { if (offline) offline.hidden = ok; }
+
+  // A short beep for feedback: the cashier often looks at the product, not the screen.
+  var audio = null;
+  function beep(ok) {
+    try {
+      audio = audio || new (window.AudioContext || window.webkitAudioContext)();
+      var osc = audio.createOscillator(), gain = audio.createGain();
+      osc.frequency.value = ok ? 1400 : 300;
+      gain.gain.value = 0.15;
+      osc.connect(gain); gain.connect(audio.destination);
+      osc.start(); osc.stop(audio.currentTime + (ok ? 0.07 : 0.35));
+    } catch (e) { /* no audio: the colour still tells */ }
+  }
+
+  function post(url, body) {
+    return fetch(url, { method: "POST", body: body, credentials: "same-origin",
+                        headers: { "X-CSRFToken": csrf, "X-Fragment": "1" } })
+      .then(function (r) { setOnline(true); return r.text().then(function (t) { return { ok: r.ok, status: r.status, html: t }; }); })
+      .catch(function (e) { setOnline(false); throw e; });
+  }
+
+  var cartBox = document.getElementById("cart");
+  var scan = document.getElementById("scan");
+  var version = 0;
+
+  function applyCart(html, ok) {
+    if (!cartBox) return;
+    cartBox.innerHTML = html;
+    var cart = cartBox.querySelector(".cart");
+    if (!cart) return;
+    version = Math.max(version, parseInt(cart.dataset.version || "0", 10));
+    var total = document.getElementById("total");
+    if (total) total.textContent = cart.dataset.totalText;
+    var count = document.getElementById("count");
+    var n = parseInt(cart.dataset.count || "0", 10);
+    if (count) count.textContent = n + (n === 1 ? " línea" : " líneas");
+    var payOpen = document.getElementById("pay-open");
+    if (payOpen) payOpen.disabled = n === 0;
+    document.getElementById("pay-total").textContent = cart.dataset.totalText;
+    renderQuick(cart.dataset.quick);
+    if (scan && ok !== undefined) {
+      scan.classList.remove("flash-ok", "flash-bad");
+      void scan.offsetWidth;
+      scan.classList.add(ok ? "flash-ok" : "flash-bad");
+      beep(ok);
+    }
+  }
+
+  function refresh() {
+    fetch("/caja/carro", { headers: { "X-Fragment": "1" }, credentials: "same-origin" })
+      .then(function (r) { setOnline(true); return r.text(); }).then(function (html) { applyCart(html); })
+      .catch(function () { setOnline(false); });
+  }
+
+  function sendScan(code) {
+    if (!code) return;
+    var body = new FormData();
+    body.append("code", code);
+    post("/caja/escanear", body).then(function (res) { applyCart(res.html, res.ok); });
+  }
+
+  // Forms inside the cart (quantity, remove, age) and the tiles post without leaving the page.
+  document.addEventListener("submit", function (e) {
+    var form = e.target;
+    if (!form.hasAttribute("data-cart-action")) return;
+    e.preventDefault();
+    if (form.dataset.confirm && !window.confirm(form.dataset.confirm)) return;
+    var body = new FormData(form);
+    if (form.dataset.weighed) {
+      var kg = window.prompt("Peso en kilos (ej.: 1,250)");
+      if (!kg) return;
+      body.set("quantity", kg);
+    }
+    post(form.action, body).then(function (res) { applyCart(res.html, res.ok); hideTiles(); });
+  });
+
+  // The scan box: Enter sends a code; typed letters search by name.
+  var tiles = document.getElementById("tiles");
+  var priceMode = document.getElementById("price-mode");
+  var priceBox = document.getElementById("price-result");
+  function hideTiles() { if (tiles) { tiles.hidden = true; tiles.innerHTML = ""; } }
+  var searchTimer = null;
+  if (scan) {
+    document.getElementById("scan-form").addEventListener("submit", function (e) {
+      e.preventDefault();
+      var code = scan.value.trim();
+      scan.value = "";
+      if (priceMode && priceMode.getAttribute("aria-pressed") === "true") { priceCheck(code); return; }
+      if (/^[0-9A-Za-z.-]+$/.test(code) && !/^[A-Za-z]{3,}$/.test(code)) sendScan(code);
+      else search(code);
+    });
+    scan.addEventListener("input", function () {
+      clearTimeout(searchTimer);
+      var text = scan.value.trim();
+      if (/^\d+$/.test(text) || text.length < 3) { hideTiles(); return; }
+      searchTimer = setTimeout(function () { search(text); }, 200);
+    });
+  }
+  function search(q) {
+    fetch("/caja/buscar?q=" + encodeURIComponent(q), { headers: { "X-Fragment": "1" }, credentials: "same-origin" })
+      .then(function (r) { setOnline(true); return r.text(); })
+      .then(function (html) { tiles.innerHTML = html; tiles.hidden = false; })
+      .catch(function () { setOnline(false); });
+  }
+  var searchOpen = document.getElementById("search-open");
+  if (searchOpen) searchOpen.addEventListener("click", function () { scan.focus(); scan.placeholder = "Escriba el nombre del producto"; });
+  function priceCheck(code) {
+    fetch("/caja/precio?code=" + encodeURIComponent(code), { headers: { "X-Fragment": "1" }, credentials: "same-origin" })
+      .then(function (r) { return r.text(); })
+      .then(function (html) { priceBox.innerHTML = html; priceBox.hidden = false; });
+  }
+  if (priceMode) priceMode.addEventListener("click", function () {
+    var on = priceMode.getAttribute("aria-pressed") !== "true";
+    priceMode.setAttribute("aria-pressed", on ? "true" : "false");
+    priceMode.textContent = on ? "Salir de consulta" : "Consultar precio";
+    priceBox.hidden = !on; priceBox.innerHTML = "";
+    scan.placeholder = on ? "Escanee para ver el precio (no vende)" : "Escanee o escriba código / nombre";
+    scan.focus();
+  });
+
+  // A keyboard-wedge scanner paired to the tablet types fast and ends with Enter. A burst of keys a few
+  // milliseconds apart is a scan wherever the focus is; a person typing is never that fast.
+  var burst = "", last = 0;
+  document.addEventListener("keydown", function (e) {
+    if (!scan || e.target === scan) return;
+    var now = Date.now();
+    if (now - last > 50) burst = "";
+    last = now;
+    if (e.key === "Enter") {
+      if (burst.length >= 6) { e.preventDefault(); sendScan(burst); }
+      burst = "";
+    } else if (e.key.length === 1) {
+      burst += e.key;
+    }
+  }, true);
+
+  // Payment.
+  var pay = document.getElementById("pay");
+  function renderQuick(list) {
+    var box = document.getElementById("quick");
+    if (!box) return;
+    box.innerHTML = "";
+    (list || "").split(",").filter(Boolean).forEach(function (amount) {
+      var b = document.createElement("button");
+      b.type = "button"; b.className = "btn";
+      b.textContent = "$" + Number(amount).toLocaleString("es-CL");
+      b.addEventListener("click", function () { document.getElementById("pay-cash").value = amount; });
+      box.appendChild(b);
+    });
+  }
+  var payOpen = document.getElementById("pay-open");
+  if (payOpen && pay) {
+    var first = cartBox && cartBox.querySelector(".cart");
+    if (first) renderQuick(first.dataset.quick);
+    payOpen.addEventListener("click", function () {
+      document.getElementById("pay-error").hidden = true;
+      pay.showModal();
+      document.getElementById("pay-cash").focus();
+    });
+    document.getElementById("pay-close").addEventListener("click", function () { pay.close(); scan.focus(); });
+    document.getElementById("pay-form").addEventListener("submit", function (e) {
+      e.preventDefault();
+      var form = e.target;
+      fetch(form.action, { method: "POST", body: new FormData(form), credentials: "same-origin",
+                           headers: { "X-CSRFToken": csrf, "X-Fragment": "1" }, redirect: "follow" })
+        .then(function (r) {
+          setOnline(true);
+          if (r.redirected) { window.location = r.url; return; }
+          return r.text().then(function (html) {
+            var tmp = document.createElement("div"); tmp.innerHTML = html;
+            var msg = tmp.querySelector(".cart-msg");
+            var box = document.getElementById("pay-error");
+            box.textContent = msg ? msg.textContent : "No se pudo cobrar.";
+            box.hidden = false; beep(false);
+          });
+        })
+        .catch(function () { setOnline(false); });
+    });
+  }
+
+  // Server-sent events: scans on the box's own scanner and other tablets' changes show here at once.
+  var main = document.querySelector("[data-events]");
+  if (main && window.EventSource) {
+    var first2 = cartBox && cartBox.querySelector(".cart");
+    version = first2 ? parseInt(first2.dataset.version || "0", 10) : 0;
+    var source = null;
+    var connect = function () {
+      source = new EventSource(main.dataset.events + "?version=" + version);
+      source.addEventListener("open", function () { setOnline(true); });
+      source.addEventListener("cart", function (ev) {
+        var v = JSON.parse(ev.data).version;
+        if (v > version) refresh();
+      });
+      source.addEventListener("error", function () {
+        setOnline(false);
+        source.close();
+        setTimeout(connect, 2000);
+      });
+    };
+    connect();
+  }
+
+  // The PIN keypad.
+  document.querySelectorAll(".keypad").forEach(function (pad) {
+    var target = document.querySelector(pad.dataset.target);
+    pad.addEventListener("click", function (e) {
+      var key = e.target.dataset && e.target.dataset.key;
+      if (!key || key === "OK") return;
+      target.value = key === "⌫" ? target.value.slice(0, -1) : (target.value + key).slice(0, 6);
+    });
+  });
+  document.querySelectorAll("form[data-confirm]:not([data-cart-action])").forEach(function (form) {
+    form.addEventListener("submit", function (e) { if (!window.confirm(form.dataset.confirm)) e.preventDefault(); });
+  });
+})();
