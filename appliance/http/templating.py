@@ -16,7 +16,7 @@ from appliance.core.money import format_clp
 from appliance.core.quantity import format_quantity
 from appliance.core.rut import Rut
 from appliance.db.models.users import ROLE_LABELS, Role
-from appliance.sales.tenders import quick_tenders
+from appliance.sales.tenders import METHOD_LABELS, quick_tenders
 
 WEB_DIR = Path(web.__file__).parent
 TEMPLATES_DIR = WEB_DIR / "templates"
@@ -55,7 +55,15 @@ def _role(value: str) -> str:
 
 def _register(engine: JinjaTemplateEngine) -> None:
     env = engine.engine
-    env.filters.update(clp=format_clp, cost=_cost, qty=_qty, rut=_rut, local=_local, role=_role)
+    env.filters.update(
+        method=lambda m: METHOD_LABELS.get(m, m),
+        clp=format_clp,
+        cost=_cost,
+        qty=_qty,
+        rut=_rut,
+        local=_local,
+        role=_role,
+    )
     env.globals.update(ROLES=list(Role), quick_tenders=quick_tenders)
     env.trim_blocks = True
     env.lstrip_blocks = True

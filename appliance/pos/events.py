@@ -1,7 +1,8 @@
-"""Per-lane change notifications, for server-sent events: a scan on the box's scanner shows on the lane's tablet.
+"""Per-lane notifications, for server-sent events: a scan on the box's scanner shows on the lane's tablet at once.
 
-Waiters do not get the change itself, only a newer cart version; they then read the cart. A tablet that missed
-events (Wi-Fi drop) catches up on reconnect because it asks "anything newer than version N?".
+Each notice has a sequence number; a tablet that reconnects (Wi-Fi drop) asks for anything after the last one it
+saw. A notice carries the cart version (so the tablet knows whether to reload the cart) and a message for the
+cashier — an unknown barcode changes no cart but must still be seen and heard.
 """
 
 from __future__ import annotations
@@ -10,10 +11,18 @@ import asyncio
 from dataclasses import dataclass, field
 
 
+@dataclass(frozen=True)
+class Notice:
+    seq: int
+    version: int
+    message: str
+    ok: bool
+
+
 @dataclass
 class _Lane:
-    version: int = 0
-    message: str = ""  # the last thing to tell the cashier (e.g. "código desconocido")
+    seq: int = 0
+    last: Notice | None = None
     changed: asyncio.Condition = field(default_factory=asyncio.Condition)
 
 
@@ -24,19 +33,22 @@ class LaneHub:
     def _lane(self, lane_id: int) -> _Lane:
         return self._lanes.setdefault(lane_id, _Lane())
 
-    async def publish(self, lane_id: int, version: int, message: str = "") -> None:
+    def last_seq(self, lane_id: int) -> int:
+        return self._lane(lane_id).seq
+
+    async def publish(self, lane_id: int, version: int, message: str = "", *, ok: bool = True) -> None:
         lane = self._lane(lane_id)
         async with lane.changed:
-            lane.version = max(lane.version, version)
-            lane.message = message
+            lane.seq += 1
+            lane.last = Notice(lane.seq, version, message, ok)
             lane.changed.notify_all()
 
-    async def wait(self, lane_id: int, after: int, keepalive: float) -> tuple[int, str] | None:
-        """The newest version once it is above `after`, or None after `keepalive` seconds (time to ping)."""
+    async def wait(self, lane_id: int, after: int, keepalive: float) -> Notice | None:
+        """The latest notice once there is one after `after`, or None after `keepalive` seconds (time to ping)."""
         lane = self._lane(lane_id)
         async with lane.changed:
             try:
-                await asyncio.wait_for(lane.changed.wait_for(lambda: lane.version > after), keepalive)
+                await asyncio.wait_for(lane.changed.wait_for(lambda: lane.seq > after), keepalive)
             except TimeoutError:
                 return None
-            return lane.version, lane.message
+            return lane.last

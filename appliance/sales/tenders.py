@@ -15,6 +15,13 @@ from appliance.core.money import cash_rounding, format_clp
 from appliance.db.models import PaymentMethod
 
 NON_CASH = (PaymentMethod.DEBITO, PaymentMethod.CREDITO, PaymentMethod.TRANSFERENCIA, PaymentMethod.FIADO)
+METHOD_LABELS = {
+    PaymentMethod.EFECTIVO: "Efectivo",
+    PaymentMethod.DEBITO: "Débito",
+    PaymentMethod.CREDITO: "Crédito",
+    PaymentMethod.TRANSFERENCIA: "Transferencia",
+    PaymentMethod.FIADO: "Fiado",
+}
 # Common Chilean bills, for the quick-tender buttons.
 BILLS = (1_000, 2_000, 5_000, 10_000, 20_000)
 

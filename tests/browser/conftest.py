@@ -9,12 +9,14 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 import uvicorn
+from litestar import Litestar
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from appliance.app import create_app
@@ -37,18 +39,18 @@ SHUTDOWN_TIMEOUT = 10.0
 ACTION_TIMEOUT_MS = 10_000
 
 
-@pytest.fixture
-def live_server(tmp_path: Path) -> Iterator[str]:
-    """A freshly migrated shop served by the real app under uvicorn, on 127.0.0.1 and a free port.
+@contextmanager
+def serving(build: Callable[[], Litestar]) -> Iterator[str]:
+    """Serve the app that `build` makes on 127.0.0.1 and a free port; yields the base URL.
 
     The socket is bound here (port 0, loopback only) and handed to uvicorn, so there is no race for the port.
-    uvicorn runs in a background thread; it installs no signal handlers off the main thread. On teardown the server
-    is told to exit and the thread is joined with a timeout.
+    uvicorn runs in a background thread; it installs no signal handlers off the main thread. On exit the server is
+    told to stop and the thread is joined with a timeout.
     """
-    # Playwright's sync API keeps an event loop running in this thread once Chromium is up, and make_shop uses
+    # Playwright's sync API keeps an event loop running in this thread once Chromium is up, and building a shop uses
     # asyncio.run(): build the shop and the app in a worker thread so the fixtures' order does not matter.
     with ThreadPoolExecutor(max_workers=1) as worker:
-        app = worker.submit(lambda: create_app(make_shop(tmp_path / "shop"))).result()
+        app = worker.submit(build).result()
 
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -62,6 +64,7 @@ def live_server(tmp_path: Path) -> Iterator[str]:
         log_level="warning",
         access_log=False,
         log_config=None,  # leave the test process's logging (and pytest's capture) alone
+        timeout_graceful_shutdown=2,  # open event streams (SSE) must not hold the shutdown
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="uvicorn-live-server", daemon=True)
@@ -84,6 +87,13 @@ def live_server(tmp_path: Path) -> Iterator[str]:
         sock.close()
         if thread.is_alive():
             pytest.fail(f"the app server did not stop within {2 * SHUTDOWN_TIMEOUT:.0f} s")
+
+
+@pytest.fixture
+def live_server(tmp_path: Path) -> Iterator[str]:
+    """A freshly migrated shop (a user per role) served by the real app."""
+    with serving(lambda: create_app(make_shop(tmp_path / "shop"))) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")  # stopped before other modules: its loop must not outlive them

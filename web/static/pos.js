@@ -78,7 +78,10 @@
       if (!kg) return;
       body.set("quantity", kg);
     }
-    post(form.action, body).then(function (res) { applyCart(res.html, res.ok); hideTiles(); });
+    post(form.action, body).then(function (res) {
+      applyCart(res.html, res.ok);
+      if (form.classList.contains("tile-pos")) { hideTiles(); scan.value = ""; scan.focus(); }
+    });
   });
 
   // The scan box: Enter sends a code; typed letters search by name.
@@ -187,16 +190,34 @@
 
   // Server-sent events: scans on the box's own scanner and other tablets' changes show here at once.
   var main = document.querySelector("[data-events]");
+  var lastId = null;
+  function showNotice(n) {
+    if (n.version > version) refresh();
+    if (!n.message) return;
+    var box = document.createElement("div");
+    box.className = "cart-msg " + (n.ok ? "ok" : "error");
+    box.setAttribute("role", n.ok ? "status" : "alert");
+    box.textContent = n.message;
+    var old = cartBox.querySelector(".cart-msg.live");
+    if (old) old.remove();
+    box.classList.add("live");
+    cartBox.prepend(box);
+    if (scan) { scan.classList.remove("flash-ok", "flash-bad"); void scan.offsetWidth;
+                scan.classList.add(n.ok ? "flash-ok" : "flash-bad"); }
+    beep(n.ok);
+  }
   if (main && window.EventSource) {
     var first2 = cartBox && cartBox.querySelector(".cart");
     version = first2 ? parseInt(first2.dataset.version || "0", 10) : 0;
-    var source = null;
     var connect = function () {
-      source = new EventSource(main.dataset.events + "?version=" + version);
+      var url = main.dataset.events + (lastId !== null ? "?after=" + lastId : "");
+      var source = new EventSource(url);
       source.addEventListener("open", function () { setOnline(true); });
-      source.addEventListener("cart", function (ev) {
-        var v = JSON.parse(ev.data).version;
-        if (v > version) refresh();
+      source.addEventListener("notice", function (ev) {
+        lastId = parseInt(ev.lastEventId, 10);
+        var n = JSON.parse(ev.data);
+        if (n.version <= version && n.ok && n.message && cartBox.querySelector(".cart-msg")) return; // our own action
+        showNotice(n);
       });
       source.addEventListener("error", function () {
         setOnline(false);

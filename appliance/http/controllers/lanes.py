@@ -11,6 +11,7 @@ from litestar.response import Redirect, Template
 
 from appliance.catalog.draft import FormErrors
 from appliance.db.models import Lane
+from appliance.devices import scans
 from appliance.http.pages import db, flash, form_data, page, redirect
 from appliance.http.policy import ADMIN, BACKOFFICE_VIEW, allow
 from appliance.pos import lanes, pairing
@@ -70,4 +71,13 @@ async def revoke_device(request: Request[Any, Any, Any], device_id: FromPath[int
     return redirect("/ajustes/cajas")
 
 
-ROUTES = [lane_list, lane_create, pairing_code, revoke_device]
+@post("/ajustes/cajas/{lane_id:int}/escaneo", opt=allow(ADMIN))
+async def simulated_scan(request: Request[Any, Any, Any], lane_id: FromPath[int]) -> Redirect:
+    """The simulated scanner of a lane: a code typed here arrives exactly as if read by the box's scanner."""
+    data = await form_data(request)
+    added, message = await scans.box_scan(db(request), request.app.state.hub, lane_id, data.get("code", "").strip())
+    flash(request, message, "ok" if added else "error")
+    return redirect("/ajustes/cajas")
+
+
+ROUTES = [lane_list, lane_create, pairing_code, revoke_device, simulated_scan]

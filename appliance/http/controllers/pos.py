@@ -6,6 +6,7 @@ The cart lives on the box: the tablet only shows it, so a reload or a second tab
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncGenerator
 from datetime import UTC, datetime
 from typing import Any
@@ -342,22 +343,21 @@ async def receipt(request: Request[Any, Any, Any], sale_id: FromPath[int]) -> Te
 
 
 @get("/caja/eventos", opt=SELL)
-async def events(request: Request[Any, Any, Any], version: FromQuery[int] = 0) -> ServerSentEvent:
-    """Server-sent events: "cart" whenever the lane's cart changes (a scan on the box's scanner, another tablet)."""
+async def events(request: Request[Any, Any, Any], after: FromQuery[int | None] = None) -> ServerSentEvent:
+    """Server-sent events: a "notice" whenever the lane's cart changes or the box has something to say."""
     lane_id = _lane_id(request)
     lane_hub = hub(request)
 
     async def stream() -> AsyncGenerator[ServerSentEventMessage, None]:
-        seen = version
+        seen = lane_hub.last_seq(lane_id) if after is None else after
         while True:
-            change = await lane_hub.wait(lane_id, seen, keepalive=15)
-            if change is None:
+            notice = await lane_hub.wait(lane_id, seen, keepalive=15)
+            if notice is None:
                 yield ServerSentEventMessage(comment="keep-alive")
                 continue
-            seen, message = change
-            yield ServerSentEventMessage(event="cart", data=f'{{"version": {seen}}}', id=str(seen))
-            if message:
-                yield ServerSentEventMessage(event="message", data=message)
+            seen = notice.seq
+            data = json.dumps({"version": notice.version, "message": notice.message, "ok": notice.ok})
+            yield ServerSentEventMessage(event="notice", data=data, id=str(notice.seq))
 
     return ServerSentEvent(stream())
 

@@ -1,0 +1,28 @@
+"""A scan read on the box's own scanner: into the lane's cart, and straight to the lane's tablet (server-sent event).
+
+The hardware drivers and the simulated scanner both end here, so the demo exercises the same path as a real shop.
+"""
+
+from __future__ import annotations
+
+from appliance.core.errors import DomainError
+from appliance.db.engine import Database
+from appliance.pos.events import LaneHub
+from appliance.sales import cart
+
+
+async def box_scan(db: Database, hub: LaneHub, lane_id: int, code: str) -> tuple[bool, str]:
+    """Add the scanned code to the lane's cart. Returns (added, message for the cashier)."""
+    try:
+        async with db.write() as session:
+            line = await cart.add_scan(session, lane_id, code)
+            message = f"{line.description} agregado"
+            version = (await cart.view(session, lane_id)).version
+    except DomainError as exc:
+        async with db.read() as session:
+            version = (await cart.view(session, lane_id)).version
+        # Tell the tablet even so: the cashier must see (and hear) that the code was not found.
+        await hub.publish(lane_id, version, exc.message, ok=False)
+        return False, exc.message
+    await hub.publish(lane_id, version, message)
+    return True, message
