@@ -20,6 +20,7 @@ from appliance.db.models import (
     BarcodeLayout,
     Company,
     Customer,
+    Lane,
     Location,
     PriceChange,
     Product,
@@ -31,6 +32,7 @@ from appliance.db.models import (
 )
 from appliance.demo.catalog import generate_catalog
 from appliance.demo.people import generate_company, generate_customers, generate_suppliers
+from appliance.pos import pins
 from appliance.settings import Settings
 from appliance.users import service as users
 
@@ -41,6 +43,9 @@ DEMO_USERS = (
     ("cajero", "Carla Cajera", "cajero", "demo-cajero"),
     ("duena", "Dolores Dueña", "dueno", "demo-duena"),
 )
+# PINs for the tablets (the owner watches from home and has none).
+DEMO_PINS = {"admin": "9999", "supervisor": "4321", "cajero": "1234"}
+DEMO_LANES = (("caja-1", "Caja 1"), ("caja-2", "Caja 2"))
 # Two scale label layouts: weight labels (20 + PLU + grams) and price labels (25 + PLU + pesos).
 DEMO_LAYOUTS = (("Balanza peso", "20", 5, "grams"), ("Balanza precio", "25", 5, "pesos"))
 
@@ -76,7 +81,13 @@ async def _seed(session: AsyncSession) -> int:
     for name, prefix, plu_length, kind in DEMO_LAYOUTS:
         session.add(BarcodeLayout(name=name, prefix=prefix, plu_length=plu_length, value_kind=kind))
     for username, full_name, role, password in DEMO_USERS:
-        await users.create(session, username=username, full_name=full_name, role=role, password=password, actor_id=None)
+        user = await users.create(
+            session, username=username, full_name=full_name, role=role, password=password, actor_id=None
+        )
+        if username in DEMO_PINS:
+            await pins.set_pin(session, user.id, DEMO_PINS[username], actor_id=None)
+    for code, name in DEMO_LANES:
+        session.add(Lane(code=code, name=name))
     for s in generate_suppliers():
         session.add(
             Supplier(
@@ -203,6 +214,7 @@ async def build(settings: Settings, *, history_days: int = 0) -> DemoSummary:
 
 
 def print_credentials() -> None:
-    print("Usuarios de la demostración (usuario / contraseña):", flush=True)
+    print("Usuarios de la demostración (usuario / contraseña / PIN de caja):", flush=True)
     for username, full_name, _role, password in DEMO_USERS:
-        print(f"  {username:<11} {password:<12} {full_name}", flush=True)
+        print(f"  {username:<11} {password:<12} {DEMO_PINS.get(username, '-'):<5} {full_name}", flush=True)
+    print("Para vender: en Ajustes › Cajas pida un código y ábralo en la tablet (/emparejar).", flush=True)
