@@ -48,7 +48,9 @@ def parse_latin1(data: bytes) -> etree._Element:
 
 def serialize(element: etree._Element) -> bytes:
     """ISO-8859-1 bytes of `element` without an XML declaration (characters outside Latin-1 become references)."""
-    return etree.tostring(element, encoding=ENCODING, xml_declaration=False, with_tail=False)
+    data = etree.tostring(element, encoding=ENCODING, xml_declaration=False, with_tail=False)
+    assert isinstance(data, bytes)  # an explicit encoding always gives bytes
+    return data
 
 
 def c14n_in_context(element: etree._Element) -> bytes:
@@ -83,8 +85,3 @@ def flatten(element: etree._Element) -> bytes:
     """
     plain = serialize(without_namespaces(element))
     return _BETWEEN_TAGS.sub(b"><", plain)
-
-
-def flatten_bytes(fragment: bytes) -> bytes:
-    """`flatten` for bytes already without namespaces (a CAF's DA as cut from its file)."""
-    return _BETWEEN_TAGS.sub(b"><", fragment.strip())
