@@ -174,6 +174,12 @@ def cmd_import_products(args: argparse.Namespace) -> int:
     )
 
 
+def cmd_bench(args: argparse.Namespace) -> int:
+    from appliance import bench
+
+    return bench.main(args.tablets, args.seconds, args.catalog, args.history, args.data_dir)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="minimarket", description="El minimarket en una caja.")
     common = argparse.ArgumentParser(add_help=False)
@@ -221,6 +227,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--yes", action="store_true", help="escribe los cambios (sin esto solo muestra la vista previa)")
     p.add_argument("--crear-categorias", action="store_true", help="crea las categorías que no existan")
     p.set_defaults(func=cmd_import_products)
+    p = sub.add_parser("bench", parents=[common], help="mide la venta por HTTP con N tablets simuladas")
+    p.add_argument("--tablets", type=int, default=6)
+    p.add_argument("--seconds", type=float, default=30)
+    p.add_argument("--catalog", type=int, default=20_000, help="productos en la tienda de prueba")
+    p.add_argument("--history", type=int, default=200_000, help="ventas pasadas en la tienda de prueba")
+    p.set_defaults(func=cmd_bench)
     return parser
 
 

@@ -57,8 +57,7 @@ async def retrieve_user(session: dict[str, Any], connection: ASGIConnection[Any,
         return None
     if "device" in session:
         # A PIN session is bound to its tablet: copied to another browser it is worthless.
-        async with db.read() as s:
-            device = await pairing.device_for_token(s, connection.cookies.get(DEVICE_COOKIE))
+        device, _lane = await _load_device(connection)
         if device is None or device.id != session["device"]:
             return None
     return CurrentUser(id=user.id, username=user.username, full_name=user.full_name, role=Role(user.role))
@@ -71,12 +70,23 @@ class UnpairedDevice(PermissionDeniedException):
     """A point-of-sale route opened from a browser that is not a paired tablet."""
 
 
-async def _require_device(connection: ASGIConnection[Any, Any, Any, Any]) -> None:
+async def _load_device(connection: ASGIConnection[Any, Any, Any, Any]) -> tuple[Device | None, Lane | None]:
+    """The paired tablet behind this request and its lane, looked up once per request."""
+    cached = connection.scope.get("state", {}).get("_device_lookup")
+    if cached is not None:
+        return cached  # type: ignore[no-any-return]
     db: Database = connection.app.state.db
-    now = datetime.now(UTC)
     async with db.read() as s:
         device = await pairing.device_for_token(s, connection.cookies.get(DEVICE_COOKIE))
         lane = await s.get(Lane, device.lane_id) if device else None
+    connection.scope.setdefault("state", {})["_device_lookup"] = (device, lane)
+    return device, lane
+
+
+async def _require_device(connection: ASGIConnection[Any, Any, Any, Any]) -> None:
+    db: Database = connection.app.state.db
+    now = datetime.now(UTC)
+    device, lane = await _load_device(connection)
     if device is None or lane is None or not lane.active:
         raise UnpairedDevice("Esta pantalla es solo para tablets emparejadas a una caja.")
     if pairing.needs_seen_update(device, now):

@@ -88,7 +88,7 @@ def _cart_response(
         body = _cart_json(view, message)
         if error:
             body["error"] = message
-        return Response(body, status_code=status)
+        return Response(body, status_code=status)  # explicit: a POST would default to 201
     return page(request, "pos/_cart.html", status_code=status, view=view, message=message, error=error)
 
 

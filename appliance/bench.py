@@ -1,0 +1,269 @@
+"""`minimarket bench`: N simulated tablets drive the real HTTP flow against a real server process.
+
+Each tablet pairs, signs in with its PIN, and then sells for S seconds: five scans, a name search and a checkout per
+sale. The server runs as its own process (as on the box), so its CPU time and peak memory are its own. The floor —
+one bare SQLite transaction with the same durability plus one RSA-2048 signature — shows how far the sale path is
+from the cost the hardware imposes anyway. The last line printed is one JSON object with every figure.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import random
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from appliance.db import migrate
+from appliance.db.engine import Database
+from appliance.settings import Settings
+
+PIN = "2580"
+
+
+@dataclass
+class Samples:
+    scan: list[float] = field(default_factory=list)
+    search: list[float] = field(default_factory=list)
+    checkout: list[float] = field(default_factory=list)
+    errors: int = 0
+
+
+def _pct(values: list[float]) -> dict[str, float]:
+    if not values:
+        return {"p50": 0.0, "p95": 0.0, "p99": 0.0, "n": 0}
+    ordered = sorted(values)
+
+    def at(p: float) -> float:
+        return round(ordered[min(len(ordered) - 1, int(p * len(ordered)))] * 1000, 2)
+
+    return {"p50": round(statistics.median(ordered) * 1000, 2), "p95": at(0.95), "p99": at(0.99), "n": len(ordered)}
+
+
+async def build_shop(settings: Settings, *, catalog: int, history: int, tablets: int) -> list[str]:
+    """The shop (unless the data dir has one), N lanes with a paired tablet each; returns the tablets' tokens."""
+    from sqlalchemy import func, select
+
+    from appliance.db.models import Lane, Product, User
+    from appliance.demo import history as demo_history
+    from appliance.demo import shop
+    from appliance.demo.scale import add_products
+    from appliance.pos import pairing, pins
+
+    settings.ensure_dirs()
+    fresh = not settings.database_path.exists()
+    if fresh:
+        await shop.build(settings)
+    db = Database(settings.database_path)
+    try:
+        async with db.write() as s:
+            count = int(await s.scalar(select(func.count()).select_from(Product)) or 0)
+            if fresh and catalog > count:
+                await add_products(s, catalog - count)
+        if fresh and history:
+            async with db.write() as s:
+                await demo_history.generate(s, sales=history)
+        now = datetime.now(UTC)
+        tokens = []
+        async with db.write() as s:
+            cashier = await s.scalar(select(User).where(User.role == "cajero").limit(1))
+            assert cashier is not None
+            await pins.set_pin(s, cashier.id, PIN, actor_id=None)
+            for n in range(tablets):
+                code = f"bench-{n + 1}"
+                lane = await s.scalar(select(Lane).where(Lane.code == code))
+                if lane is None:
+                    lane = Lane(code=code, name=f"Bench {n + 1}")
+                    s.add(lane)
+                    await s.flush()
+                _device, token = await pairing.pair(
+                    s, await pairing.create_code(s, lane.id, user_id=None, now=now), f"bench {n + 1}", now=now
+                )
+                tokens.append(f"{token}|{cashier.id}|{lane.id}")
+    finally:
+        await db.dispose()
+    return tokens
+
+
+async def _tablet(
+    base: str, token: str, seconds: float, barcodes: list[str], words: list[str], samples: Samples, seed: int
+) -> int:
+    rng = random.Random(seed)
+    device, user_id, _lane = token.split("|")
+    sold = 0
+    async with httpx.AsyncClient(base_url=base, cookies={"mm_device": device}, timeout=30) as client:
+        page = await client.get("/caja/pin")
+        csrf = page.text.split('name="_csrf_token" value="')[1].split('"')[0]
+        await client.post("/caja/pin", data={"user_id": user_id, "pin": PIN, "_csrf_token": csrf})
+        turno = await client.get("/caja/turno")
+        if "Abrir caja" in turno.text:
+            await client.post("/caja/turno/abrir", data={"opening_float": "50000", "_csrf_token": csrf})
+        headers = {"X-CSRFToken": csrf, "Accept": "application/json"}
+        deadline = time.perf_counter() + seconds
+        while time.perf_counter() < deadline:
+            total = 0
+            for _ in range(5):
+                started = time.perf_counter()
+                response = await client.post("/caja/escanear", data={"code": rng.choice(barcodes)}, headers=headers)
+                samples.scan.append(time.perf_counter() - started)
+                if response.status_code != 200:
+                    samples.errors += 1
+                    continue
+                total = response.json()["total"]
+            started = time.perf_counter()
+            await client.get("/caja/buscar", params={"q": rng.choice(words)})
+            samples.search.append(time.perf_counter() - started)
+            started = time.perf_counter()
+            response = await client.post("/caja/pagar", data={"debito": str(total), "debito_ref": "1"}, headers=headers)
+            samples.checkout.append(time.perf_counter() - started)
+            if response.status_code == 200:
+                sold += 1
+            else:
+                samples.errors += 1
+    return sold
+
+
+def _cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    ticks = os.sysconf("SC_CLK_TCK")
+    return (int(fields[11]) + int(fields[12])) / ticks
+
+
+def _peak_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return 0.0
+
+
+def floor(rounds: int = 200) -> dict[str, float]:
+    """One durable SQLite transaction (WAL, synchronous=FULL, BEGIN IMMEDIATE) plus one RSA-2048 signature."""
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding, rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    samples = []
+    with tempfile.TemporaryDirectory() as tmp:
+        conn = sqlite3.connect(Path(tmp) / "floor.sqlite", isolation_level=None)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=FULL")
+        conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, body TEXT)")
+        for n in range(rounds):
+            started = time.perf_counter()
+            conn.execute("BEGIN IMMEDIATE")
+            conn.execute("INSERT INTO t (body) VALUES (?)", (f"sale {n}",))
+            conn.execute("COMMIT")
+            key.sign(f"sale {n}".encode(), padding.PKCS1v15(), hashes.SHA256())
+            samples.append(time.perf_counter() - started)
+        conn.close()
+    return _pct(samples)
+
+
+def run(*, tablets: int, seconds: float, catalog: int, history: int, data_dir: Path | None) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory() as tmp:
+        root = data_dir if data_dir is not None else Path(tmp)
+        settings = Settings.load(root)
+        print(f"preparando la tienda en {root} …", file=sys.stderr, flush=True)
+        started = time.perf_counter()
+        tokens = asyncio.run(build_shop(settings, catalog=catalog, history=history, tablets=tablets))
+        build_s = time.perf_counter() - started
+        migrate.upgrade(settings.database_path, settings.backups_dir)
+        conn = sqlite3.connect(settings.database_path)
+        barcodes = [
+            r[0]
+            for r in conn.execute(
+                "SELECT b.code FROM product_barcodes b JOIN products p ON p.id = b.product_id "
+                "WHERE p.active AND p.unit = 'unit' AND NOT p.age_restricted ORDER BY random() LIMIT 2000"
+            )
+        ]
+        words = [r[0].split()[0].lower() for r in conn.execute("SELECT name FROM products ORDER BY random() LIMIT 300")]
+        conn.close()
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        server = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "appliance",
+                "serve",
+                "--data-dir",
+                str(root),
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                try:
+                    if httpx.get(f"{base}/salud", timeout=1).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    time.sleep(0.1)
+            cpu_before = _cpu_seconds(server.pid)
+            samples = Samples()
+
+            async def drive() -> list[int]:
+                return await asyncio.gather(
+                    *(_tablet(base, token, seconds, barcodes, words, samples, seed=n) for n, token in enumerate(tokens))
+                )
+
+            wall = time.perf_counter()
+            sold = sum(asyncio.run(drive()))
+            wall = time.perf_counter() - wall
+            cpu = _cpu_seconds(server.pid) - cpu_before
+            peak = _peak_mb(server.pid)
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+    floor_ms = floor()
+    checkout = _pct(samples.checkout)
+    return {
+        "tablets": tablets,
+        "seconds": seconds,
+        "catalog": catalog,
+        "history": history,
+        "build_s": round(build_s, 1),
+        "sales": sold,
+        "errors": samples.errors,
+        "sales_per_second": round(sold / wall, 2),
+        "scan_ms": _pct(samples.scan),
+        "search_ms": _pct(samples.search),
+        "checkout_ms": checkout,
+        "cpu_ms_per_sale": round(cpu * 1000 / sold, 2) if sold else None,
+        "server_peak_memory_mb": peak,
+        "floor_ms": floor_ms,
+        "checkout_p50_over_floor": round(checkout["p50"] / floor_ms["p50"], 1) if floor_ms["p50"] else None,
+    }
+
+
+def main(tablets: int, seconds: float, catalog: int, history: int, data_dir: Path | None) -> int:
+    if (
+        data_dir is not None
+        and data_dir.exists()
+        and any(data_dir.iterdir())
+        and not (data_dir / "minimarket.sqlite").exists()
+    ):
+        print(f"error: {data_dir} no está vacía y no tiene una tienda", file=sys.stderr)
+        return 2
+    result = run(tablets=tablets, seconds=seconds, catalog=catalog, history=history, data_dir=data_dir)
+    print(json.dumps(result))
+    return 0
