@@ -17,15 +17,18 @@ from appliance.db.models.pos import (
     PinLock,
 )
 from appliance.db.models.sales import Payment, PaymentMethod, Sale, SaleLine
+from appliance.db.models.sii import DOCUMENT_STATES, CafRange, Document, Envelope
 from appliance.db.models.stock import Location, StockLevel, StockMove, StockReason
 from appliance.db.models.users import AuditEntry, Role, User
 
 __all__ = [
     "ADDITIONAL_TAX_CODES",
     "CASH_MOVEMENT_KINDS",
+    "DOCUMENT_STATES",
     "AuditEntry",
     "BarcodeLayout",
     "Base",
+    "CafRange",
     "Cart",
     "CartLine",
     "CashMovement",
@@ -34,6 +37,8 @@ __all__ = [
     "Company",
     "Customer",
     "Device",
+    "Document",
+    "Envelope",
     "Lane",
     "Location",
     "OutboxEntry",
