@@ -1,0 +1,140 @@
+"""Sizing, rasterizing and the native `GS ( k` commands for PDF417 symbols (the SII timbre).
+
+The SII asks for a symbol of at least 2 × 4,5 cm printed at more than 200 dpi with error-correction level 5. At
+203 dpi a symbol is `module × (17 × columns + 69)` dots wide, so the paper decides what is possible: 80 mm paper
+(576 dots) fits 2-dot modules up to 12 data columns (13 would need 580 dots); a real TED (~760 bytes) needs more rows
+than PDF417's 90 at the 7 columns that fit 58 mm with 2-dot modules, so 58 mm paper gets 1-dot modules and 18 columns.
+`plan` makes that choice for any payload and paper; both renderers draw from the same plan.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from PIL import Image
+
+MAX_ROWS = 90
+MIN_ROWS = 3
+MAX_CODEWORDS = 928
+# Start pattern, left and right row indicators and stop pattern around the data columns, in modules.
+_OVERHEAD_MODULES = 17 + 17 + 17 + 18
+# A printed quiet zone of two modules on each side (ISO 15438 asks for 2X).
+_QUIET_MODULES = 2
+# Native GS ( k accepts module widths 2–8 dots and row heights 2–8 modules.
+_NATIVE_MODULE_RANGE = range(2, 9)
+_NATIVE_ROW_RANGE = range(2, 9)
+_GS = b"\x1d"
+
+
+@dataclass(frozen=True, slots=True)
+class Pdf417Plan:
+    columns: int
+    rows: int
+    module_dots: int  # width of the narrowest bar
+    row_modules: int  # row height as a multiple of the module width
+    error_correction: int
+
+    @property
+    def width_modules(self) -> int:
+        return 17 * self.columns + _OVERHEAD_MODULES
+
+    @property
+    def width_dots(self) -> int:
+        return self.module_dots * self.width_modules
+
+    @property
+    def row_dots(self) -> int:
+        return self.module_dots * self.row_modules
+
+    @property
+    def height_dots(self) -> int:
+        return self.rows * self.row_dots
+
+    @property
+    def fits_native(self) -> bool:
+        return self.module_dots in _NATIVE_MODULE_RANGE and self.row_modules in _NATIVE_ROW_RANGE
+
+
+def codeword_count(payload: bytes) -> int:
+    """Data codewords pdf417gen produces for `payload` (before the length descriptor and error correction)."""
+    from pdf417gen.compaction import compact
+
+    return len(list(compact(payload)))
+
+
+def plan(
+    payload: bytes,
+    *,
+    printable_dots: int,
+    dpi: int,
+    min_width_mm: float = 45.0,
+    min_height_mm: float = 20.0,
+    error_correction: int = 5,
+    preferred_columns: int = 13,
+    max_module_dots: int = 2,
+) -> Pdf417Plan:
+    """The largest module (up to `max_module_dots`) and the column count nearest `preferred_columns` for which the
+    symbol is at least the minimum size and fits the paper with its quiet zone; rows are made tall enough for the
+    minimum height (at least 3 modules, PDF417's minimum row height)."""
+    min_width = math.ceil(min_width_mm * dpi / 25.4 - 1e-9)
+    min_height = math.ceil(min_height_mm * dpi / 25.4 - 1e-9)
+    total = codeword_count(payload) + 1 + 2 ** (error_correction + 1)
+    for module in range(max_module_dots, 0, -1):
+        candidates = []
+        for columns in range(1, 31):
+            rows = math.ceil(total / columns)
+            width = module * (17 * columns + _OVERHEAD_MODULES)
+            fits_paper = width + 2 * _QUIET_MODULES * module <= printable_dots
+            if fits_paper and width >= min_width and MIN_ROWS <= rows <= MAX_ROWS and columns * rows <= MAX_CODEWORDS:
+                candidates.append((abs(columns - preferred_columns), -columns, columns, rows))
+        if candidates:
+            _, _, columns, rows = min(candidates)
+            row_modules = max(3, math.ceil(min_height / (rows * module)))
+            return Pdf417Plan(columns, rows, module, row_modules, error_correction)
+    raise ValueError(
+        f"a PDF417 of {len(payload)} bytes at error-correction level {error_correction} cannot be printed "
+        f"{min_width_mm} mm wide within {printable_dots} dots at {dpi} dpi"
+    )
+
+
+def raster(payload: bytes, symbol: Pdf417Plan) -> Image.Image:
+    """The symbol as a 1-bit image (black = ink), with its quiet zone, exactly `symbol`'s size in dots."""
+    from pdf417gen import encode, render_image
+
+    codes = encode(payload, columns=symbol.columns, security_level=symbol.error_correction)
+    if len(codes) != symbol.rows:
+        raise AssertionError(f"pdf417gen made {len(codes)} rows where {symbol.rows} were planned")
+    quiet = _QUIET_MODULES * symbol.module_dots
+    image = render_image(codes, scale=symbol.module_dots, ratio=symbol.row_modules, padding=quiet)
+    converted: Image.Image = image.convert("1", dither=Image.Dither.NONE)
+    return converted
+
+
+def native_commands(payload: bytes, symbol: Pdf417Plan) -> bytes:
+    """`GS ( k` function 065–070 settings, 080 store and 081 print for a symbol of `symbol`'s geometry.
+
+    Rows are left to the printer (0 = automatic): its own compaction may differ slightly from pdf417gen's, and a
+    fixed row count that is one too small would make the printer silently print nothing.
+    """
+    if not symbol.fits_native:
+        raise ValueError(f"{symbol.module_dots}-dot modules, {symbol.row_modules}-module rows: outside GS ( k's range")
+
+    def function(fn: int, parameters: bytes) -> bytes:
+        body = b"\x30" + bytes((fn,)) + parameters  # cn = 48: PDF417
+        return _GS + b"(k" + len(body).to_bytes(2, "little") + body
+
+    if len(payload) > 65535 - 3:
+        raise ValueError("PDF417 payload too long for one GS ( k store command")
+    return b"".join(
+        (
+            function(65, bytes((symbol.columns,))),
+            function(66, b"\x00"),
+            function(67, bytes((symbol.module_dots,))),
+            function(68, bytes((symbol.row_modules,))),
+            function(69, b"\x30" + bytes((0x30 + symbol.error_correction,))),  # m = 48: by level
+            function(70, b"\x00"),  # standard (not truncated) PDF417
+            function(80, b"\x30" + payload),
+            function(81, b"\x30"),
+        )
+    )
