@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -11,10 +12,23 @@ from litestar.testing import TestClient
 
 from appliance.db import migrate
 from appliance.db.engine import Database
+from appliance.db.models import Company
 from appliance.settings import Settings
+from appliance.sii import local_setup
 from appliance.users import service as users
 
 PASSWORD = "clave-de-prueba"
+TEST_COMPANY = {
+    "rut": "76543210-3",
+    "razon_social": "Comercial de Prueba SpA",
+    "giro": "Minimarket",
+    "actecos": [472101],
+    "address": "Los Aromos 123",
+    "comuna": "Macul",
+    "ciudad": "Santiago",
+    "environment": "certificacion",
+    "resolution_number": 0,
+}
 STAFF = {
     "admin": "administrador",
     "super": "supervisor",
@@ -33,6 +47,9 @@ def make_shop(root: Path) -> Settings:
     async def seed() -> None:
         db = Database(settings.database_path)
         async with db.write() as session:
+            session.add(Company(id=1, **TEST_COMPANY))
+            await session.flush()
+            await local_setup.provision(session, settings.secrets_dir, now=datetime.now(UTC))
             for username, role in STAFF.items():
                 await users.create(
                     session, username=username, full_name=username.title(), role=role, password=PASSWORD, actor_id=None

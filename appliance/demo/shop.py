@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from sqlalchemy import insert, select
@@ -34,6 +35,7 @@ from appliance.demo.catalog import generate_catalog
 from appliance.demo.people import generate_company, generate_customers, generate_suppliers
 from appliance.pos import pins
 from appliance.settings import Settings
+from appliance.sii import local_setup
 from appliance.users import service as users
 
 # Shown on the console and in the README: a demo is for trying, so its passwords are public.
@@ -57,7 +59,7 @@ class DemoSummary:
     seconds: float
 
 
-async def _seed(session: AsyncSession) -> int:
+async def _seed(session: AsyncSession, settings: Settings) -> int:
     company = generate_company()
     session.add(
         Company(
@@ -78,6 +80,9 @@ async def _seed(session: AsyncSession) -> int:
             environment=company.environment,
         )
     )
+    await session.flush()
+    # Folios (CAF) and a signing certificate from a local authority the demo's SII simulator trusts.
+    await local_setup.provision(session, settings.secrets_dir, now=datetime.now(UTC))
     for name, prefix, plu_length, kind in DEMO_LAYOUTS:
         session.add(BarcodeLayout(name=name, prefix=prefix, plu_length=plu_length, value_kind=kind))
     for username, full_name, role, password in DEMO_USERS:
@@ -201,7 +206,7 @@ async def build(settings: Settings, *, history_days: int = 0) -> DemoSummary:
         count = 0
         if not exists:
             async with db.write() as session:
-                count = await _seed(session)
+                count = await _seed(session, settings)
         if history_days:
             from appliance.demo import history
 

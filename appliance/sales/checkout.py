@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,6 +17,8 @@ from appliance.db.models import Lane, OutboxEntry, Payment, PaymentMethod, Produ
 from appliance.sales import cart as carts
 from appliance.sales.cart import CartError
 from appliance.sales.tenders import Settlement, Tender, settle
+from appliance.sii import stamping
+from appliance.sii.doctypes import TipoDTE
 from appliance.stock import service as stock
 
 
@@ -26,10 +29,19 @@ class CheckoutResult:
     total: int
     settlement: Settlement
     negative_stock: tuple[int, ...]  # products that went below zero, for the back office to look at
+    document_id: int
+    tipo: int
+    folio: int
 
 
 async def checkout(
-    session: AsyncSession, lane_id: int, tenders: Sequence[Tender], *, cashier_id: int, now: datetime
+    session: AsyncSession,
+    lane_id: int,
+    tenders: Sequence[Tender],
+    *,
+    cashier_id: int,
+    now: datetime,
+    secrets_dir: Path,
 ) -> CheckoutResult:
     lane = await session.get(Lane, lane_id)
     if lane is None:
@@ -97,6 +109,25 @@ async def checkout(
         )
         if moved.negative:
             negative.append(line.product_id)
+    # The boleta: folio, timbre and signature in this same transaction, so a sale never exists without its document.
+    document, issued = await stamping.stamp(
+        session,
+        secrets_dir,
+        tipo=TipoDTE.BOLETA,
+        now=now,
+        sale_id=sale.id,
+        lines=[
+            stamping.SoldLine(
+                line.product_id, line.description, line.quantity, line.unit_price, line.discount, line.tax
+            )
+            for line in view.lines
+        ],
+    )
+    if issued.totals.total != view.total:
+        raise CartError(
+            f"El total de la boleta ({issued.totals.total}) no coincide con el de la venta ({view.total}).",
+            "totals_mismatch",
+        )
     for payment in settlement.payments:
         session.add(
             Payment(
@@ -130,4 +161,6 @@ async def checkout(
             )
         )
     await carts.clear(session, lane_id)
-    return CheckoutResult(sale.id, number, view.total, settlement, tuple(negative))
+    return CheckoutResult(
+        sale.id, number, view.total, settlement, tuple(negative), document.id, document.tipo, document.folio
+    )

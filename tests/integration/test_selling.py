@@ -16,16 +16,19 @@ from appliance.catalog import service as catalog
 from appliance.catalog.draft import parse_product
 from appliance.db import migrate
 from appliance.db.engine import Database
-from appliance.db.models import Lane, OutboxEntry, Payment, Sale, SaleLine, StockMove
+from appliance.db.models import Company, Document, Lane, OutboxEntry, Payment, Sale, SaleLine, StockMove
 from appliance.db.models import PaymentMethod as M
 from appliance.pos import pairing, pins
 from appliance.sales import cart, checkout
 from appliance.sales.cart import CartError, UnknownBarcode
 from appliance.sales.tenders import Tender
+from appliance.sii import local_setup
 from appliance.stock import service as stock
 from appliance.users import service as users
+from tests.support import TEST_COMPANY
 
 NOW = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
+
 MILK = "7802820005509"
 
 
@@ -35,6 +38,9 @@ async def db(tmp_path: Path) -> AsyncIterator[Database]:
     migrate.upgrade(path, tmp_path / "backups")
     database = Database(path)
     async with database.write() as s:
+        s.add(Company(id=1, **TEST_COMPANY))
+        await s.flush()
+        await local_setup.provision(s, tmp_path / "secrets", now=NOW)
         for fields in (
             {"code": "L1", "name": "Leche Entera 1 L", "price": "1.190", "barcodes": MILK},
             {"code": "P1", "name": "Pan Marraqueta", "price": "2.490", "unit": "kg", "plu": "20001"},
@@ -62,8 +68,14 @@ async def test_scan_add_and_checkout_mixed_cash_and_debit(db: Database) -> None:
         assert [(line.quantity, line.amount) for line in view.lines] == [(2_000, 2_380), (1_250, 3_113)]
         assert view.total == 5_493 and view.net + view.iva == 5_493
         result = await checkout.checkout(
-            s, 1, [Tender(M.DEBITO, 3_000, "778899"), Tender(M.EFECTIVO, 5_000)], cashier_id=1, now=NOW
+            s,
+            1,
+            [Tender(M.DEBITO, 3_000, "778899"), Tender(M.EFECTIVO, 5_000)],
+            cashier_id=1,
+            now=NOW,
+            secrets_dir=db.path.parent / "secrets",
         )
+    assert (result.tipo, result.folio) == (39, 1)
     assert result.settlement.cash_due == 2_490 and result.settlement.rounding == -3
     assert result.settlement.change == 2_510
     async with db.read() as s:
@@ -82,11 +94,15 @@ async def test_bad_input_leaves_nothing_half_written(db: Database) -> None:
         with pytest.raises(UnknownBarcode, match="no está en el catálogo"):
             await cart.add_scan(s, 1, "7800000000017")
         with pytest.raises(CartError, match="no tiene productos"):
-            await checkout.checkout(s, 1, [Tender(M.EFECTIVO, 1_000)], cashier_id=1, now=NOW)
+            await checkout.checkout(
+                s, 1, [Tender(M.EFECTIVO, 1_000)], cashier_id=1, now=NOW, secrets_dir=db.path.parent / "secrets"
+            )
         await cart.add_scan(s, 1, MILK)
     with pytest.raises(Exception, match="no alcanza"):
         async with db.write() as s:
-            await checkout.checkout(s, 1, [Tender(M.EFECTIVO, 500)], cashier_id=1, now=NOW)
+            await checkout.checkout(
+                s, 1, [Tender(M.EFECTIVO, 500)], cashier_id=1, now=NOW, secrets_dir=db.path.parent / "secrets"
+            )
     async with db.read() as s:
         assert await s.scalar(select(func.count()).select_from(Sale)) == 0
         assert await s.scalar(select(func.count()).select_from(StockMove)) == 0
@@ -99,7 +115,9 @@ async def test_age_restricted_products_need_confirmation(db: Database) -> None:
         assert beer is not None and beer.age_restricted
         await cart.add_product(s, 1, beer, 1_000)
         with pytest.raises(CartError, match="edad"):
-            await checkout.checkout(s, 1, [Tender(M.EFECTIVO, 2_000)], cashier_id=1, now=NOW)
+            await checkout.checkout(
+                s, 1, [Tender(M.EFECTIVO, 2_000)], cashier_id=1, now=NOW, secrets_dir=db.path.parent / "secrets"
+            )
 
 
 async def test_concurrent_lanes_never_interleave_lose_moves_or_reuse_numbers(db: Database) -> None:
@@ -111,12 +129,21 @@ async def test_concurrent_lanes_never_interleave_lose_moves_or_reuse_numbers(db:
                 await cart.add_scan(s, lane_id, MILK)
                 await cart.add_scan(s, lane_id, MILK)
             async with db.write() as s:
-                await checkout.checkout(s, lane_id, [Tender(M.EFECTIVO, 5_000)], cashier_id=1, now=NOW)
+                await checkout.checkout(
+                    s,
+                    lane_id,
+                    [Tender(M.EFECTIVO, 5_000)],
+                    cashier_id=1,
+                    now=NOW,
+                    secrets_dir=db.path.parent / "secrets",
+                )
 
     await asyncio.gather(*(lane(n) for n in (1, 2, 3, 4)))
     async with db.read() as s:
         numbers = list(await s.scalars(select(Sale.number).order_by(Sale.number)))
         assert numbers == list(range(1, 4 * per_lane + 1))  # unique and without gaps
+        folios = list(await s.scalars(select(Document.folio).where(Document.tipo == 39).order_by(Document.folio)))
+        assert folios == list(range(1, 4 * per_lane + 1))  # every sale has its boleta; no folio reused or skipped
         milk = await catalog.by_code(s, "L1")
         assert milk is not None
         assert (await stock.levels(s, milk.id))["sala"] == -2_000 * 4 * per_lane
@@ -137,13 +164,19 @@ async def test_concurrent_lanes_never_interleave_lose_moves_or_reuse_numbers(db:
 async def test_cash_session_expected_and_difference(db: Database) -> None:
     async with db.write() as s:
         await cart.add_scan(s, 2, MILK)  # 1.190 → cash 1.190 (ends in 0, no rounding)
-        await checkout.checkout(s, 2, [Tender(M.EFECTIVO, 2_000)], cashier_id=1, now=NOW)
+        await checkout.checkout(
+            s, 2, [Tender(M.EFECTIVO, 2_000)], cashier_id=1, now=NOW, secrets_dir=db.path.parent / "secrets"
+        )
         bread = await catalog.by_code(s, "P1")
         assert bread is not None
         await cart.add_product(s, 2, bread, 1_000)  # 2.490 → debit
-        await checkout.checkout(s, 2, [Tender(M.DEBITO, 2_490)], cashier_id=1, now=NOW)
+        await checkout.checkout(
+            s, 2, [Tender(M.DEBITO, 2_490)], cashier_id=1, now=NOW, secrets_dir=db.path.parent / "secrets"
+        )
         await cart.add_product(s, 2, bread, 555)  # 1.382 (half up of 1.381,95) → cash 1.380, rounding −2
-        await checkout.checkout(s, 2, [Tender(M.EFECTIVO, 1_500)], cashier_id=1, now=NOW)
+        await checkout.checkout(
+            s, 2, [Tender(M.EFECTIVO, 1_500)], cashier_id=1, now=NOW, secrets_dir=db.path.parent / "secrets"
+        )
         await cash.add_movement(s, 2, kind="retiro", amount=10_000, note="a caja fuerte", user_id=1, now=NOW)
         await cash.add_movement(s, 2, kind="terceros_ingreso", amount=5_000, note="Caja Vecina", user_id=1, now=NOW)
         with pytest.raises(cash.CashError, match="no alcanza"):
@@ -179,7 +212,9 @@ async def test_no_sale_without_an_open_cash_session(db: Database) -> None:
         )
         await cart.add_scan(s, 3, MILK)
         with pytest.raises(CartError, match="Abra la caja"):
-            await checkout.checkout(s, 3, [Tender(M.EFECTIVO, 2_000)], cashier_id=1, now=NOW)
+            await checkout.checkout(
+                s, 3, [Tender(M.EFECTIVO, 2_000)], cashier_id=1, now=NOW, secrets_dir=db.path.parent / "secrets"
+            )
 
 
 async def test_pairing_code_works_once_and_expires(db: Database) -> None:

@@ -292,7 +292,14 @@ async def pay(request: Request[Any, Any, Any]) -> Response[Any] | Template | Red
     try:
         tenders = _tenders(data)
         async with db(request).write() as session:
-            result = await checkout.checkout(session, lane_id, tenders, cashier_id=request.user.id, now=_now())
+            result = await checkout.checkout(
+                session,
+                lane_id,
+                tenders,
+                cashier_id=request.user.id,
+                now=_now(),
+                secrets_dir=request.app.state.settings.secrets_dir,
+            )
             version = (await cart.view(session, lane_id)).version
     except DomainError as exc:
         async with db(request).read() as session:
