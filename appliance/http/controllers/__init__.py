@@ -10,6 +10,7 @@ from appliance.http.controllers import (
     products,
     session,
     shop_settings,
+    sii_docs,
     users,
 )
 
@@ -28,4 +29,5 @@ ROUTES = [
     *lanes.ROUTES,
     *pos.ROUTES,
     *pos_cash.ROUTES,
+    *sii_docs.ROUTES,
 ]
