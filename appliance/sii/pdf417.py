@@ -37,6 +37,9 @@ def render_pdf417_png(ted: bytes, *, scale: int = 2, ratio: int = 3, padding: in
 def render_pdf417_svg(ted: bytes, *, scale: int = 2, ratio: int = 3) -> bytes:
     """An SVG of the timbre, for the PDF (WeasyPrint) representation."""
     tree = render_svg(pdf417_codes(ted), scale=scale, ratio=ratio)
+    root = tree.getroot()
+    # A viewBox lets the page or the PDF scale the symbol instead of cropping it.
+    root.set("viewBox", f"0 0 {root.get('width')} {root.get('height')}")
     buffer = BytesIO()
     tree.write(buffer, encoding="utf-8", xml_declaration=True)
     return buffer.getvalue()

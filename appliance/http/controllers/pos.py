@@ -23,7 +23,7 @@ from appliance.catalog import service as catalog
 from appliance.core.errors import DomainError
 from appliance.core.money import parse_clp
 from appliance.core.quantity import parse_quantity
-from appliance.db.models import Device, Payment, Product, Sale, SaleLine, User
+from appliance.db.models import Device, Document, Payment, Product, Sale, SaleLine, User
 from appliance.db.models import PaymentMethod as M
 from appliance.http.auth import DEVICE_COOKIE, login_session
 from appliance.http.errors import wants_json
@@ -34,6 +34,8 @@ from appliance.pos.events import LaneHub
 from appliance.sales import cart, checkout
 from appliance.sales.cart import CartView
 from appliance.sales.tenders import Tender
+from appliance.sii.doctypes import TipoDTE
+from appliance.sii.pdf417 import render_pdf417_svg
 
 SELL = on_tablet(COUNTER)
 DEVICE_COOKIE_AGE = 10 * 365 * 24 * 3600
@@ -337,6 +339,11 @@ async def receipt(request: Request[Any, Any, Any], sale_id: FromPath[int]) -> Te
                 )
             ).all()
         )
+        document = await session.scalar(select(Document).where(Document.sale_id == sale_id))
+    timbre = None
+    if document is not None:
+        svg = render_pdf417_svg(document.ted, scale=2, ratio=3).decode("utf-8")
+        timbre = svg[svg.index("<svg") :]  # inline in the page: without the XML declaration
     return page(
         request,
         "pos/receipt.html",
@@ -346,6 +353,9 @@ async def receipt(request: Request[Any, Any, Any], sale_id: FromPath[int]) -> Te
         cashier=cashier,
         lane=request.state.lane,
         units=units,
+        document=document,
+        timbre=timbre,
+        doc_name=TipoDTE(document.tipo).nombre if document else "",
     )
 
 
