@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from appliance.audit import log as audit
 from appliance.core.errors import DomainError
 from appliance.core.money import format_clp
-from appliance.db.models import CashMovement, CashSession, Payment, Role, Sale, User
+from appliance.db.models import CashMovement, CashSession, Payment, Role, Sale, SaleReturn, User
 
 DENOMINATIONS = (20_000, 10_000, 5_000, 2_000, 1_000, 500, 100, 50, 10)
 CASH_IN = ("ingreso", "terceros_ingreso")
@@ -50,10 +50,12 @@ class Report:
     movements_in: int
     movements_out: int
     movements: dict[str, int] = field(default_factory=dict)
+    refunds_cash: int = 0  # cash handed back on returns
+    returns_count: int = 0
 
     @property
     def expected_cash(self) -> int:
-        return self.opening_float + self.cash_from_sales + self.movements_in - self.movements_out
+        return self.opening_float + self.cash_from_sales + self.movements_in - self.movements_out - self.refunds_cash
 
 
 def count_total(counted: Mapping[str, int]) -> int:
@@ -141,7 +143,16 @@ async def x_report(session: AsyncSession, session_id: int) -> Report:
             )
         ).all()
     )
+    refunds = (
+        await session.execute(
+            select(func.count(), func.coalesce(func.sum(SaleReturn.refund_cash), 0)).where(
+                SaleReturn.cash_session_id == session_id
+            )
+        )
+    ).one()
     return Report(
+        refunds_cash=int(refunds[1]),
+        returns_count=int(refunds[0]),
         session_id=session_id,
         opening_float=row.opening_float,
         sales_count=int(sales[0]),

@@ -23,7 +23,7 @@ from appliance.sii import folios
 from appliance.sii.certificate import Certificate, CertificateStore, load_pkcs12
 from appliance.sii.doctypes import TipoDTE
 from appliance.sii.service import IssuedDocument, issue_document
-from appliance.sii.spec import DocumentSpec, Issuer, Line, LineKind
+from appliance.sii.spec import DocumentSpec, Issuer, Line, LineKind, Reference
 
 
 class ClockBehind(DomainError):
@@ -95,7 +95,13 @@ async def stamp(
     lines: Sequence[SoldLine],
     now: datetime,
     sale_id: int | None,
+    references: tuple[Reference, ...] = (),
+    gross_prices: bool | None = None,
 ) -> tuple[Document, IssuedDocument]:
+    """Take the next folio of `tipo`, build, stamp and sign the document, and add it to the session.
+
+    A nota that corrects a boleta passes `references` and `gross_prices=True`, so its amounts mirror the boleta's.
+    """
     company = await session.get(Company, 1)
     if company is None:
         raise DomainError(
@@ -126,6 +132,8 @@ async def stamp(
             )
             for line in lines
         ),
+        references=references,
+        gross_prices=gross_prices,
     )
     issued = issue_document(spec, caf, certificate, now)
     document = Document(

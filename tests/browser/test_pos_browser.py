@@ -1,6 +1,7 @@
 """The point of sale in Chromium at 1280×800, as a cashier lives it: pair the tablet, PIN, open the turno, sell by
 scan (one read on the box's scanner, pushed to the tablet), by search and by weight, pay cash + débito with the
-cash part rounded, and close the turno with a blind count. A screenshot of each screen goes to test-output/."""
+cash part rounded, return one line (nota de crédito), and close the turno with a blind count. A screenshot of each
+screen goes to test-output/."""
 
 from __future__ import annotations
 
@@ -150,25 +151,34 @@ def test_a_day_at_the_counter(browser: Browser, pos_server: str, test_output: Pa
         expect(tablet.locator(".receipt")).to_contain_text("Redondeo efectivo")
         _shot(tablet, test_output, "07-receipt")
 
+        # Return one line of that sale: one milk back in cash; the supervisor approves; a nota de crédito is issued.
+        tablet.goto("/caja")
+        tablet.click("text=Devolución")
+        tablet.fill("input[name=boleta]", "1")
+        tablet.click("button:has-text('Buscar')")
+        milk_row = tablet.locator("tr", has_text="LECHE ENTERA COLUN 1L")
+        milk_row.locator("input[inputmode=decimal]").fill("1")
+        tablet.fill("input[name=reason]", "Producto vencido")
+        tablet.fill("input[name=supervisor_pin]", "1357")
+        _shot(tablet, test_output, "08-return")
+        tablet.click("button:has-text('Emitir nota de crédito')")
+        expect(tablet.locator("h1")).to_have_text("Nota de crédito N° 1")
+        expect(tablet.locator(".change")).to_contain_text("$1.190")
+        _shot(tablet, test_output, "09-credit-note")
+
         # Close the turno: blind count, supervisor approves with PIN.
         tablet.goto("/caja/turno")
         expect(tablet.locator("text=Informe X")).to_be_visible()
-        for denomination, pieces in (
-            ("20000", "1"),
-            ("5000", "1"),
-            ("1000", "1"),
-            ("500", "1"),
-            ("50", "1"),
-            ("10", "3"),
-        ):
+        for denomination, pieces in (("20000", "1"), ("5000", "1"), ("100", "3"), ("50", "1"), ("10", "4")):
             tablet.fill(f"input[name=d{denomination}]", pieces)
         tablet.fill("input[name=supervisor_pin]", "1357")
-        _shot(tablet, test_output, "08-close")
+        _shot(tablet, test_output, "10-close")
         tablet.click("button:has-text('Cerrar turno')")
         expect(tablet.locator("h1")).to_contain_text("Informe Z")
-        # Expected: 20.000 + 6.580 = 26.580; counted 26.580.
-        expect(tablet.locator(".z-report")).to_contain_text("$26.580")
-        _shot(tablet, test_output, "09-z-report")
+        # Expected: 20.000 + 6.580 cash sold − 1.190 cash refunded = 25.390; counted 25.390, no difference.
+        expect(tablet.locator(".z-report")).to_contain_text("$25.390")
+        expect(tablet.locator(".z-report tr", has_text="Diferencia")).to_contain_text("$0")
+        _shot(tablet, test_output, "11-z-report")
     finally:
         admin_ctx.close()
         tablet_ctx.close()

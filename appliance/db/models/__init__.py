@@ -16,7 +16,7 @@ from appliance.db.models.pos import (
     PairingCode,
     PinLock,
 )
-from appliance.db.models.sales import Payment, PaymentMethod, Sale, SaleLine
+from appliance.db.models.sales import Payment, PaymentMethod, ReturnLine, Sale, SaleLine, SaleReturn
 from appliance.db.models.sii import DOCUMENT_STATES, CafRange, Document, Envelope
 from appliance.db.models.stock import Location, StockLevel, StockMove, StockReason
 from appliance.db.models.users import AuditEntry, Role, User
@@ -49,9 +49,11 @@ __all__ = [
     "PriceChange",
     "Product",
     "ProductBarcode",
+    "ReturnLine",
     "Role",
     "Sale",
     "SaleLine",
+    "SaleReturn",
     "Setting",
     "StockLevel",
     "StockMove",

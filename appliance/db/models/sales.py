@@ -88,3 +88,35 @@ class Payment(Base):
     reference: Mapped[str] = mapped_column(String(40), default="")  # voucher / authorisation / transfer id
 
     sale: Mapped[Sale] = relationship(back_populates="payments", lazy="raise")
+
+
+class SaleReturn(Base):
+    """A return of some or all of a sale's lines: stock back (or to merma), money back, and its nota de crédito."""
+
+    __tablename__ = "sale_returns"
+    __table_args__ = (Index("ix_sale_returns_sale_id", "sale_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sale_id: Mapped[int] = mapped_column(ForeignKey("sales.id"))
+    at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    lane: Mapped[str] = mapped_column(String(20))
+    cash_session_id: Mapped[int | None] = mapped_column(ForeignKey("cash_sessions.id"), nullable=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    approved_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    total: Mapped[int] = mapped_column(Integer)
+    refund_method: Mapped[str] = mapped_column(String(14))
+    refund_cash: Mapped[int] = mapped_column(Integer, default=0)  # what left the drawer (rounded, Ley 20.956)
+    reason: Mapped[str] = mapped_column(String(120))
+
+    lines: Mapped[list[ReturnLine]] = relationship(lazy="raise", order_by="ReturnLine.id")
+
+
+class ReturnLine(Base):
+    __tablename__ = "return_lines"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    return_id: Mapped[int] = mapped_column(ForeignKey("sale_returns.id"))
+    sale_line_id: Mapped[int] = mapped_column(ForeignKey("sale_lines.id"))
+    quantity: Mapped[int] = mapped_column(Integer)  # milli-units
+    amount: Mapped[int] = mapped_column(Integer)
+    to_merma: Mapped[bool] = mapped_column(default=False)  # damaged: not back on the shelf

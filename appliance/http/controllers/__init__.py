@@ -2,11 +2,13 @@
 
 from appliance.http.controllers import (
     categories,
+    devices,
     imports,
     lanes,
     parties,
     pos,
     pos_cash,
+    pos_returns,
     products,
     session,
     shop_settings,
@@ -29,5 +31,7 @@ ROUTES = [
     *lanes.ROUTES,
     *pos.ROUTES,
     *pos_cash.ROUTES,
+    *devices.ROUTES,
+    *pos_returns.ROUTES,
     *sii_docs.ROUTES,
 ]

@@ -1,0 +1,111 @@
+"""Returns on the tablet: find the sale by boleta, choose what comes back, refund, supervisor PIN, nota de crédito."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from litestar import Request, get, post
+from litestar.params import FromPath, FromQuery
+from litestar.response import Template
+from sqlalchemy import select
+
+from appliance.core.errors import DomainError
+from appliance.core.quantity import parse_quantity
+from appliance.db.models import Device, Document, Payment, Sale
+from appliance.http.pages import db, form_data, page
+from appliance.http.policy import COUNTER, on_tablet
+from appliance.pos import pins
+from appliance.sales import returns
+from appliance.sii.pdf417 import render_pdf417_svg
+
+SELL = on_tablet(COUNTER)
+
+
+async def _form(
+    request: Request[Any, Any, Any], query: str, *, error: str | None = None, status_code: int = 200
+) -> Template:
+    sale, lines, methods, folio = None, [], [], None
+    async with db(request).read() as session:
+        supervisors = [u for u in await pins.cashiers(session) if u.role in ("supervisor", "administrador")]
+        if query.strip():
+            try:
+                sale = await returns.find_sale(session, query)
+                lines = await returns.returnable(session, sale.id)
+                methods = sorted(set(await session.scalars(select(Payment.method).where(Payment.sale_id == sale.id))))
+                folio = await session.scalar(
+                    select(Document.folio).where(Document.sale_id == sale.id, Document.tipo == 39)
+                )
+            except DomainError as exc:
+                error, status_code, sale = exc.message, 404, None
+    return page(
+        request,
+        "pos/return.html",
+        status_code=status_code,
+        query=query,
+        sale=sale,
+        lines=lines,
+        methods=methods,
+        folio=folio,
+        error=error,
+        supervisors=supervisors,
+        lane=request.state.lane,
+    )
+
+
+@get("/caja/devolucion", opt=SELL, name="pos_return")
+async def return_form(request: Request[Any, Any, Any], boleta: FromQuery[str] = "") -> Template:
+    return await _form(request, boleta)
+
+
+@post("/caja/devolucion/{sale_id:int}", opt=SELL)
+async def return_process(request: Request[Any, Any, Any], sale_id: FromPath[int]) -> Template:
+    data = await form_data(request)
+    query = data.get("boleta", str(sale_id))
+    error = None
+    now = datetime.now(UTC)
+    async with db(request).write() as session:
+        device = await session.get(Device, request.state.device.id)
+        assert device is not None
+        try:
+            rows = {r.line.id: r for r in await returns.returnable(session, sale_id)}
+            quantities = {}
+            for line_id, row in rows.items():
+                raw = data.get(f"q{line_id}", "").strip()
+                if raw:
+                    quantities[line_id] = parse_quantity(raw, weighed=row.unit == "kg", allow_zero=True)
+            supervisor_id = int(data["supervisor_id"]) if data.get("supervisor_id", "").isdigit() else 0
+            approver = await pins.login(session, device, supervisor_id, data.get("supervisor_pin", ""), now=now)
+            result = await returns.process(
+                session,
+                request.app.state.settings.secrets_dir,
+                sale_id=sale_id,
+                lane_id=device.lane_id,
+                quantities=quantities,
+                to_merma={i for i in rows if data.get(f"m{i}") == "on"},
+                refund_method=data.get("refund_method", ""),
+                reason=data.get("reason", ""),
+                user_id=request.user.id,
+                approver=approver,
+                now=now,
+            )
+        except DomainError as exc:
+            error = exc.message  # caught inside: a wrong supervisor PIN still counts against the lockout
+    if error:
+        return await _form(request, query, error=error, status_code=400)
+    async with db(request).read() as session:
+        document = await session.get(Document, result.document_id)
+        sale = await session.get(Sale, sale_id)
+    assert document is not None
+    svg = render_pdf417_svg(document.ted).decode("utf-8")
+    return page(
+        request,
+        "pos/return_done.html",
+        result=result,
+        sale=sale,
+        timbre=svg[svg.index("<svg") :],
+        lane=request.state.lane,
+    )
+
+
+ROUTES = [return_form, return_process]

@@ -1,0 +1,258 @@
+"""Returns: a committed sale is never edited; what comes back is a return with its own nota de crédito.
+
+Quantities are checked against what is still returnable (a line cannot come back twice), goods go back to the shelf
+or, if damaged, to merma; money goes back by the original method or in cash (rounded per Ley 20.956 like any cash
+payment); a supervisor approves with their PIN. The nota de crédito (61) refers to the boleta: CodRef 1 (anula)
+when the whole sale comes back at once, CodRef 3 (corrige montos) otherwise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from appliance.audit import log as audit
+from appliance.cash import sessions as cash
+from appliance.core.clock import CHILE_TZ
+from appliance.core.errors import DomainError
+from appliance.core.money import cash_rounding, round_half_up
+from appliance.core.quantity import line_amount
+from appliance.db.models import (
+    Document,
+    Lane,
+    Payment,
+    PaymentMethod,
+    Product,
+    ReturnLine,
+    Role,
+    Sale,
+    SaleLine,
+    SaleReturn,
+    StockReason,
+    User,
+)
+from appliance.sii import stamping
+from appliance.sii.doctypes import TipoDTE
+from appliance.sii.spec import CodRef, Reference
+from appliance.stock import service as stock
+
+
+class ReturnError(DomainError):
+    default_code = "return_refused"
+
+
+@dataclass(frozen=True)
+class ReturnableLine:
+    line: SaleLine
+    unit: str
+    returned: int  # milli-units already returned
+
+    @property
+    def left(self) -> int:
+        return self.line.quantity - self.returned
+
+
+@dataclass(frozen=True)
+class ReturnResult:
+    return_id: int
+    total: int
+    refund_method: str
+    refund_cash: int
+    document_id: int
+    folio: int
+
+
+async def find_sale(session: AsyncSession, text: str) -> Sale:
+    """By boleta folio (what the customer's receipt shows) or, failing that, by the shop's sale number."""
+    digits = "".join(ch for ch in text if ch.isdigit())
+    if not digits:
+        raise ReturnError("Escriba el N° de boleta (folio) del recibo del cliente.", "not_found")
+    sale_id = await session.scalar(
+        select(Document.sale_id).where(Document.tipo == int(TipoDTE.BOLETA), Document.folio == int(digits))
+    )
+    sale = await session.get(Sale, sale_id) if sale_id else None
+    if sale is None:
+        sale = await session.scalar(select(Sale).where(Sale.number == int(digits)))
+    if sale is None:
+        raise ReturnError(f"No hay una boleta ni una venta N° {digits}.", "not_found")
+    return sale
+
+
+async def returnable(session: AsyncSession, sale_id: int) -> list[ReturnableLine]:
+    lines = list(await session.scalars(select(SaleLine).where(SaleLine.sale_id == sale_id).order_by(SaleLine.line_no)))
+    returned = dict(
+        (
+            await session.execute(
+                select(ReturnLine.sale_line_id, func.sum(ReturnLine.quantity))
+                .where(ReturnLine.sale_line_id.in_([line.id for line in lines]))
+                .group_by(ReturnLine.sale_line_id)
+            )
+        ).all()
+    )
+    units = dict(
+        (
+            await session.execute(
+                select(Product.id, Product.unit).where(Product.id.in_([line.product_id for line in lines]))
+            )
+        ).all()
+    )
+    return [ReturnableLine(line, units.get(line.product_id, "unit"), int(returned.get(line.id, 0))) for line in lines]
+
+
+async def process(
+    session: AsyncSession,
+    secrets_dir: Path,
+    *,
+    sale_id: int,
+    lane_id: int,
+    quantities: Mapping[int, int],  # sale line id → milli-units coming back
+    to_merma: set[int],
+    refund_method: str,
+    reason: str,
+    user_id: int,
+    approver: User,
+    now: datetime,
+) -> ReturnResult:
+    if approver.role not in (Role.SUPERVISOR, Role.ADMINISTRADOR):
+        raise ReturnError("La devolución la aprueba un supervisor o administrador.", "approval_required")
+    if not reason.strip():
+        raise ReturnError("Indique el motivo de la devolución.", "reason_required")
+    sale = await session.get(Sale, sale_id)
+    lane = await session.get(Lane, lane_id)
+    if sale is None or lane is None:
+        raise ReturnError("La venta no existe.", "not_found")
+    boleta = await session.scalar(select(Document).where(Document.sale_id == sale_id, Document.tipo == 39))
+    if boleta is None:
+        raise ReturnError("Esa venta no tiene boleta electrónica: no se puede emitir nota de crédito.", "no_document")
+    rows = {r.line.id: r for r in await returnable(session, sale_id)}
+    picked = {line_id: qty for line_id, qty in quantities.items() if qty > 0}
+    if not picked:
+        raise ReturnError("Elija qué productos devuelve y cuántos.", "nothing_selected")
+    for line_id, qty in picked.items():
+        row = rows.get(line_id)
+        if row is None:
+            raise ReturnError("Ese producto no es de esta venta.", "not_in_sale")
+        if qty > row.left:
+            raise ReturnError(
+                f"De «{row.line.description}» quedan {row.left // 1000 if row.unit == 'unit' else row.left}"
+                f" por devolver.",
+                "too_many",
+            )
+    paid_methods = set(await session.scalars(select(Payment.method).where(Payment.sale_id == sale_id)))
+    if refund_method != PaymentMethod.EFECTIVO.value and refund_method not in paid_methods:
+        raise ReturnError("Se devuelve por el mismo medio con que se pagó, o en efectivo.", "refund_method")
+
+    amounts: dict[int, int] = {}
+    for line_id, qty in picked.items():
+        line = rows[line_id].line
+        # A partly returned line gives back its share of what was paid (discounts included), never more.
+        amounts[line_id] = round_half_up(Decimal(line.amount) * qty / line.quantity)
+    total = sum(amounts.values())
+    whole = all(rows[i].returned == 0 for i in rows) and all(picked.get(i, 0) == rows[i].line.quantity for i in rows)
+    current = await cash.current(session, lane_id)
+    refund_cash = cash_rounding(total) if refund_method == PaymentMethod.EFECTIVO.value else 0
+    if refund_cash:
+        if current is None:
+            raise ReturnError("Abra la caja (turno) para devolver efectivo.", "no_cash_session")
+        report = await cash.x_report(session, current.id)
+        if refund_cash > report.expected_cash:
+            raise ReturnError("No hay suficiente efectivo en caja para esta devolución.", "insufficient_cash")
+
+    record = SaleReturn(
+        sale_id=sale_id,
+        at=now,
+        lane=lane.code,
+        cash_session_id=current.id if current else None,
+        user_id=user_id,
+        approved_by=approver.id,
+        total=total,
+        refund_method=refund_method,
+        refund_cash=refund_cash,
+        reason=reason.strip()[:120],
+    )
+    session.add(record)
+    await session.flush()
+    sold_lines = []
+    for line_id, qty in picked.items():
+        line = rows[line_id].line
+        session.add(
+            ReturnLine(
+                return_id=record.id,
+                sale_line_id=line_id,
+                quantity=qty,
+                amount=amounts[line_id],
+                to_merma=line_id in to_merma,
+            )
+        )
+        await stock.record_move(
+            session,
+            product_id=line.product_id,
+            location="sala",
+            quantity=qty,
+            reason=StockReason.RETURN,
+            user_id=user_id,
+            ref_type="return",
+            ref_id=str(record.id),
+        )
+        if line_id in to_merma:
+            await stock.record_move(
+                session,
+                product_id=line.product_id,
+                location="sala",
+                quantity=-qty,
+                reason=StockReason.MERMA,
+                user_id=user_id,
+                ref_type="return",
+                ref_id=str(record.id),
+                note="devuelto dañado",
+            )
+        # Unit price and discount chosen so the nota's MontoItem is exactly the amount given back.
+        discount = line_amount(line.unit_price, qty) - amounts[line_id]
+        sold_lines.append(
+            stamping.SoldLine(line.product_id, line.description, qty, line.unit_price, max(discount, 0), line.tax)
+        )
+    reference = Reference(
+        tipo_doc=39,
+        folio=boleta.folio,
+        fecha=boleta.issued_at.astimezone(CHILE_TZ).date(),
+        cod_ref=CodRef.ANULA if whole else CodRef.CORRIGE_MONTOS,
+        razon=reason.strip()[:90],
+    )
+    document, issued = await stamping.stamp(
+        session,
+        secrets_dir,
+        tipo=TipoDTE.NOTA_CREDITO,
+        lines=sold_lines,
+        now=now,
+        sale_id=sale_id,
+        references=(reference,),
+        gross_prices=True,
+    )
+    if issued.totals.total != total:
+        raise ReturnError(
+            f"El total de la nota de crédito ({issued.totals.total}) no coincide con la devolución ({total}).",
+            "totals_mismatch",
+        )
+    fully = all(rows[i].left - picked.get(i, 0) == 0 for i in rows)
+    sale.status = "returned" if fully else "partially_returned"
+    await audit.record(
+        session,
+        user_id,
+        "sale.return",
+        "sale",
+        sale_id,
+        {
+            "return_id": record.id,
+            "total": total,
+            "approved_by": approver.id,
+            "nc_folio": document.folio,
+            "refund": refund_method,
+        },
+    )
+    return ReturnResult(record.id, total, refund_method, refund_cash, document.id, document.folio)
