@@ -332,7 +332,6 @@ def envelope_status_from(respuesta: Respuesta, track_id: str) -> EnvelopeStatus:
         counts=counts,
         documents=(),
         documents_complete=False,
-        received_at=(respuesta.first("NUM_ATENCION") or "").strip(),
     )
 
 

@@ -64,9 +64,9 @@ async def request(
         ) from error
     if response.status_code in BUSY_STATUSES:
         retry_after = parse_retry_after(response.headers.get("Retry-After"))
-        wait = f" Pide esperar {retry_after:.0f} s." if retry_after is not None else ""
+        wait = f" Pide reintentar en {retry_after:.0f} s." if retry_after is not None else ""
         raise SiiBusy(
-            f"El SII está ocupado y pide esperar antes de {what} (HTTP {response.status_code}).{wait}",
+            f"El SII está ocupado (HTTP {response.status_code}) y no atendió {what}.{wait}",
             retry_after=retry_after,
             http_status=response.status_code,
         )

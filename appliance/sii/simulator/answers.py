@@ -32,13 +32,13 @@ HTML_ERROR_PAGE = b"""<!DOCTYPE HTML PUBLIC "-//W3C//DTD HTML 4.01 Transitional/
 def respuesta(header: Sequence[tuple[str, str]], body: Sequence[tuple[str, str]] = ()) -> str:
     """`<SII:RESPUESTA>` as text with its XML declaration; header and body fields in the given order."""
     root = etree.Element(f"{{{SII_XMLSCHEMA_NS}}}RESPUESTA", nsmap={"SII": SII_XMLSCHEMA_NS})
+    resp_hdr = etree.SubElement(root, f"{{{SII_XMLSCHEMA_NS}}}RESP_HDR")
+    for name, value in header:
+        etree.SubElement(resp_hdr, name).text = value
     if body:
         resp_body = etree.SubElement(root, f"{{{SII_XMLSCHEMA_NS}}}RESP_BODY")
         for name, value in body:
             etree.SubElement(resp_body, name).text = value
-    resp_hdr = etree.SubElement(root, f"{{{SII_XMLSCHEMA_NS}}}RESP_HDR")
-    for name, value in header:
-        etree.SubElement(resp_hdr, name).text = value
     text = etree.tostring(root, encoding="unicode")
     return f'<?xml version="1.0" encoding="UTF-8"?>\n{text}'
 

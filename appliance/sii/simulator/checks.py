@@ -131,28 +131,29 @@ def examine(
     caratula = _find(root, "SetDTE", "Caratula")
     rut_emisor = _rut_text(_text(caratula, "RutEmisor"))
     rut_envia = _rut_text(_text(caratula, "RutEnvia"))
-    base = {"rut_emisor": rut_emisor, "rut_envia": rut_envia}
+
+    def rejected(state: str, glosa: str, reason: str) -> EnvelopeCheck:
+        return EnvelopeCheck(state, glosa, (reason,), rut_emisor=rut_emisor, rut_envia=rut_envia)
 
     signed_at = _moment(_text(caratula, "TmstFirmaEnv"), now)
     try:
         verified = verify_signature(data, at=signed_at)
     except SignatureInvalid as error:
-        return EnvelopeCheck("RFR", "Rechazado por Error en Firma", (error.message,), **base)
+        return rejected("RFR", "Rechazado por Error en Firma", error.message)
     set_dte = _find(root, "SetDTE")
     if verified.reference_uri != f"#{set_dte.get('ID', '')}":
-        return EnvelopeCheck("RFR", "Rechazado por Error en Firma", ("La firma no cubre el SetDTE.",), **base)
+        return rejected("RFR", "Rechazado por Error en Firma", "La firma no cubre el SetDTE.")
     signer = holder_rut(verified.certificate) if verified.certificate is not None else None
     if signer is None or signer.compact != rut_envia:
-        return EnvelopeCheck(
-            "RFR",
-            "Rechazado por Error en Firma",
-            (f"El certificado de la firma no es de RutEnvia {rut_envia}.",),
-            **base,
+        return rejected(
+            "RFR", "Rechazado por Error en Firma", f"El certificado de la firma no es de RutEnvia {rut_envia}."
         )
 
     caratula_errors = _caratula_errors(root, caratula, rut_sender=rut_sender, rut_company=rut_company)
     if caratula_errors:
-        return EnvelopeCheck("RCT", "Rechazado por Error en Carátula", caratula_errors, **base)
+        return EnvelopeCheck(
+            "RCT", "Rechazado por Error en Caratula", caratula_errors, rut_emisor=rut_emisor, rut_envia=rut_envia
+        )
 
     documents = []
     seen: set[tuple[int, int]] = set()
@@ -165,17 +166,19 @@ def examine(
         override = overrides.get((ref.tipo, ref.folio))
         if override is not None and check.estado == DOK:
             level = 1 if override.estado == RPR else 3
-            error = {"seccion": "DET", "linea": 0, "nivel": level, "codigo": 900, "descripcion": override.message}
+            forced = {"seccion": "DET", "linea": 0, "nivel": level, "codigo": 900, "descripcion": override.message}
             check = DocumentCheck(
                 ref=ref,
                 estado=override.estado,
-                errors=(error,),
+                errors=(forced,),
                 fecha_emision=check.fecha_emision,
                 monto=check.monto,
                 rut_receptor=check.rut_receptor,
             )
         documents.append(check)
-    return EnvelopeCheck("EPR", "Envio Procesado", (), documents=tuple(documents), **base)
+    return EnvelopeCheck(
+        "EPR", "Envio Procesado", (), rut_emisor=rut_emisor, rut_envia=rut_envia, documents=tuple(documents)
+    )
 
 
 def _caratula_errors(
@@ -274,7 +277,8 @@ def _caf_trusted(caf_xml: bytes, trusted: Sequence[tuple[int, rsa.RSAPublicKey]]
 
 
 def _rejected(check: DocumentCheck, seccion: str, codigo: int, descripcion: str, detalle: str = "") -> DocumentCheck:
-    error: dict[str, object] = {"seccion": seccion, "linea": 0, "nivel": 3, "codigo": codigo, "descripcion": descripcion}
+    error: dict[str, object] = {"seccion": seccion, "linea": 0, "nivel": 3, "codigo": codigo}
+    error["descripcion"] = descripcion
     error["detalle"] = detalle or None
     return DocumentCheck(
         ref=check.ref,

@@ -14,7 +14,7 @@ import secrets
 import string
 import threading
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -41,7 +41,9 @@ class Endpoint(StrEnum):
 
 
 class FaultMode(StrEnum):
-    HANG = "hang"  # answer after `seconds` (the client times out); stage "after": process the request first
+    # Answer only after `seconds`, so the client times out: by default without processing the request (then 504);
+    # with stage "after", the request is processed first and only the answer is late (the SII got the upload).
+    HANG = "hang"
     HTTP_500 = "http_500"  # HTTP 500 "Error 500"
     HTML = "html"  # HTTP 200 with an HTML error page instead of XML/JSON
     BUSY = "busy"  # HTTP 429 (or `status`: 503, 405) with Retry-After
@@ -147,7 +149,7 @@ class Track:
 
 
 class SimulatorState:
-    def __init__(self, config: SimulatorConfig, *, clock: Any = time.time) -> None:
+    def __init__(self, config: SimulatorConfig, *, clock: Callable[[], float] = time.time) -> None:
         self.config = config
         self.clock = clock
         self.lock = threading.RLock()
@@ -193,7 +195,7 @@ class SimulatorState:
             return token
 
     def token(self, value: str | None, channel: str) -> tuple[Token | None, str]:
-        """The token's holder, or None with the QueryEstUp ESTADO that says why (001 none, 002 inactive, 003 unknown)."""
+        """The token, or None with the ESTADO that says why (001 no token, 002 inactive, 003 unknown)."""
         with self.lock:
             if not value:
                 return None, "001"
@@ -230,7 +232,15 @@ class SimulatorState:
             return known is not None and known["estado"] in ("DOK", "RPR")
 
     def add_track(
-        self, *, channel: str, check: EnvelopeCheck, file_name: str, digest: str, data: bytes, rut_sender: str
+        self,
+        *,
+        channel: str,
+        check: EnvelopeCheck,
+        file_name: str,
+        digest: str,
+        data: bytes,
+        rut_sender: str,
+        rut_company: str,
     ) -> Track:
         with self.lock:
             track_id = str(self.next_track)
@@ -238,7 +248,7 @@ class SimulatorState:
             track = Track(
                 track_id=track_id,
                 channel=channel,
-                rut_emisor=check.rut_emisor,
+                rut_emisor=rut_company,  # the upload form's company: whose envelope it is
                 rut_envia=check.rut_envia or rut_sender,
                 file_name=file_name,
                 file_hash=digest,
@@ -270,7 +280,13 @@ class SimulatorState:
         """A repeated file on the boleta API: received, then RPT."""
         check = EnvelopeCheck("RPT", "Rechazado por envio repetido", rut_emisor=rut_emisor, rut_envia=rut_sender)
         return self.add_track(
-            channel=channel, check=check, file_name=file_name, digest=digest, data=b"", rut_sender=rut_sender
+            channel=channel,
+            check=check,
+            file_name=file_name,
+            digest=digest,
+            data=b"",
+            rut_sender=rut_sender,
+            rut_company=rut_emisor,
         )
 
     def state_of(self, track: Track) -> str:
@@ -284,9 +300,7 @@ class SimulatorState:
             track = self.tracks.get(str(known["track_id"]))
             if track is None or self.state_of(track) != track.final_state:
                 return None
-            data = next(
-                (d for d in track.documents if f"{track.rut_emisor}/{d['tipo']}/{d['folio']}" == key), None
-            )
+            data = next((d for d in track.documents if f"{track.rut_emisor}/{d['tipo']}/{d['folio']}" == key), None)
             return data
 
     # Faults.
