@@ -2,7 +2,6 @@
 
 from appliance.http.controllers import (
     categories,
-    devices,
     imports,
     lanes,
     parties,
@@ -31,7 +30,6 @@ ROUTES = [
     *lanes.ROUTES,
     *pos.ROUTES,
     *pos_cash.ROUTES,
-    *devices.ROUTES,
     *pos_returns.ROUTES,
     *sii_docs.ROUTES,
 ]
