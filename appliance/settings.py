@@ -26,6 +26,11 @@ class Settings:
     demo: bool = False
     # Session lifetime of a back-office login, in seconds (a working day).
     session_max_age: int = 12 * 3600
+    # Where the SII is: None for the SII's own hosts (chosen by the company's environment), or one base URL for all
+    # of its services (the local simulator of the demo and the tests).
+    sii_url: str | None = None
+    # How often the SII queue wakes up to pack, send and ask, in seconds.
+    sii_interval: float = 20.0
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -58,6 +63,8 @@ class Settings:
             values["host"] = env["MINIMARKET_HOST"]
         if "MINIMARKET_PORT" in env:
             values["port"] = int(env["MINIMARKET_PORT"])
+        if "MINIMARKET_SII_URL" in env:
+            values["sii_url"] = env["MINIMARKET_SII_URL"]
         values.update({k: v for k, v in overrides.items() if v is not None})
         known = {f for f in cls.__dataclass_fields__ if f != "data_dir"}
         settings = cls(data_dir=base, **{k: v for k, v in values.items() if k in known})
