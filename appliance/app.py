@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import TYPE_CHECKING
 
 from litestar import Litestar
 from litestar.config.csrf import CSRFConfig
@@ -22,21 +22,38 @@ from appliance.http.templating import STATIC_DIR, template_config
 from appliance.pos.events import LaneHub
 from appliance.settings import Settings, read_or_create_secret
 
+if TYPE_CHECKING:
+    from appliance.devices.manager import DeviceManager
+
 log = logging.getLogger(__name__)
 
 
-def create_app(settings: Settings, *, devices: Any = None, migrate_on_start: bool = True) -> Litestar:
+def create_app(settings: Settings, *, devices: DeviceManager | None = None, migrate_on_start: bool = True) -> Litestar:
+    """`devices`: the box's hardware (`DeviceManager(settings)`); None runs without devices or printing."""
     settings.ensure_dirs()
     if migrate_on_start:
         migrate.upgrade(settings.database_path, settings.backups_dir)
     db = Database(settings.database_path)
     secret = read_or_create_secret(settings, "app.key", 32)
+    hub = LaneHub()
+    printing = None
+    if devices is not None:
+        from appliance.jobs.outbox import OutboxPrinter  # the hardware libraries load only on a box with devices
+
+        printing = OutboxPrinter(db, devices)
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        # Devices first: the print worker hands receipts to the lanes' queues.
+        if devices is not None and printing is not None:
+            await devices.start(db, hub)
+            await printing.start()
         try:
             yield
         finally:
+            if devices is not None and printing is not None:
+                await printing.stop()
+                await devices.stop()
             await db.dispose()
 
     auth = session_auth(secret, settings.session_max_age)
@@ -45,7 +62,7 @@ def create_app(settings: Settings, *, devices: Any = None, migrate_on_start: boo
             *ROUTES,
             create_static_files_router(path="/static", directories=[STATIC_DIR], opt=PUBLIC, name="static"),
         ],
-        state=State({"db": db, "settings": settings, "devices": devices, "hub": LaneHub()}),
+        state=State({"db": db, "settings": settings, "devices": devices, "hub": hub, "printing": printing}),
         on_app_init=[auth.on_app_init],
         guards=[authorize],
         csrf_config=CSRFConfig(

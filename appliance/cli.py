@@ -49,9 +49,10 @@ def serve(settings: Settings, banner: Callable[[], None] | None = None) -> int:
     import uvicorn
 
     from appliance.app import create_app
+    from appliance.devices.manager import DeviceManager
 
     started = time.perf_counter()
-    app = create_app(settings)
+    app = create_app(settings, devices=DeviceManager(settings))
     config = uvicorn.Config(
         app, host=settings.host, port=settings.port, log_level="warning", access_log=False, lifespan="on"
     )
@@ -233,6 +234,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--catalog", type=int, default=20_000, help="productos en la tienda de prueba")
     p.add_argument("--history", type=int, default=200_000, help="ventas pasadas en la tienda de prueba")
     p.set_defaults(func=cmd_bench)
+
+    from appliance.devices import cli as devices_cli
+
+    devices_cli.register(sub, common)
     return parser
 
 

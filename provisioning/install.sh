@@ -9,6 +9,7 @@
 #   3. /opt/minimarket/.venv: the locked dependencies (uv.lock, without the dev group, hash-checked) and this checkout;
 #   4. /var/lib/minimarket (0750) with secrets/ (0700), owned by `minimarket`, and `minimarket db upgrade` as that user
 #      (every upgrade first snapshots the database into backups/ and restores it if the upgrade fails);
+#      then the udev rules (printers, serial devices, GPIO) and the polkit rule for the shutdown button;
 #   5. the systemd unit, enabled and (re)started; then it prints the address to open.
 # Everything comes from the package registries through apt and pip; nothing else is downloaded.
 set -euo pipefail
@@ -87,6 +88,28 @@ install -d -m 0750 -o "$APP_USER" -g "$APP_USER" "$DATA_DIR"
 install -d -m 0700 -o "$APP_USER" -g "$APP_USER" "$DATA_DIR/secrets"
 say "migrating the database in $DATA_DIR"
 runuser -u "$APP_USER" -- "$VENV/bin/minimarket" db upgrade --data-dir "$DATA_DIR"
+
+# --- 4b. device permissions -------------------------------------------------------------------------------------
+# udev rules give printers (lp), serial scales and scanners (dialout) and the GPIO (gpio) to the groups the service
+# joins; a keyboard-mode scanner is given to the service per model with provisioning/udev/scanner-rule.sh. polkit
+# lets the service user power the box off (the GPIO shutdown button).
+install -d -m 0755 /etc/udev/rules.d "$PREFIX/udev"
+for rules in "$SRC"/provisioning/udev/*.rules; do
+    install -m 0644 -o root -g root "$rules" /etc/udev/rules.d/
+done
+install -m 0644 "$SRC/provisioning/udev/73-minimarket-scanner.rules.in" "$PREFIX/udev/"
+install -m 0755 "$SRC/provisioning/udev/scanner-rule.sh" "$PREFIX/udev/"
+if command -v udevadm >/dev/null 2>&1 && [[ -d /run/udev ]]; then
+    udevadm control --reload
+    udevadm trigger --action=change --subsystem-match=usb --subsystem-match=usbmisc --subsystem-match=tty \
+        --subsystem-match=gpio --subsystem-match=input || say "note: udevadm trigger failed; replug the devices"
+fi
+if [[ -d /etc/polkit-1 || -d /usr/share/polkit-1 ]]; then
+    install -d -m 0755 /etc/polkit-1/rules.d
+    install -m 0644 -o root -g root "$SRC/provisioning/polkit/50-minimarket-poweroff.rules" /etc/polkit-1/rules.d/
+else
+    say "note: polkit is not installed; the GPIO shutdown button cannot power the box off"
+fi
 
 # --- 5. systemd --------------------------------------------------------------------------------------------------
 install -m 0644 -o root -g root "$SRC/systemd/$UNIT" "$UNIT_DIR/$UNIT"

@@ -2,6 +2,7 @@
 
 from appliance.http.controllers import (
     categories,
+    devices,
     imports,
     lanes,
     parties,
@@ -30,6 +31,7 @@ ROUTES = [
     *lanes.ROUTES,
     *pos.ROUTES,
     *pos_cash.ROUTES,
+    *devices.ROUTES,
     *pos_returns.ROUTES,
     *sii_docs.ROUTES,
 ]

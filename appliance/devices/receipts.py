@@ -1,0 +1,378 @@
+"""The printed boleta (or factura): a device-independent `Receipt` for an issued document, read from the database.
+
+Lines and totals come from the signed DTE itself, so the paper shows exactly what was signed and sent to the SII;
+the sale adds what the DTE does not carry (payments, change, cash rounding, cashier). The timbre is `Document.ted`
+byte for byte, as a PDF417 of at least 4,5 × 2 cm (NOTES §7), followed by the SII's legends. Boletas state the IVA
+they include ("El IVA de esta boleta es $…"); facturas show neto, IVA and additional taxes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+
+from lxml import etree
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from appliance.core.clock import CHILE_TZ
+from appliance.core.errors import DomainError
+from appliance.core.money import format_clp, round_half_up
+from appliance.core.quantity import format_quantity
+from appliance.core.rut import Rut
+from appliance.db.models import Company, Document, Lane, Payment, PaymentMethod, Sale, User
+from appliance.sales.tenders import METHOD_LABELS
+from appliance.sii.canonical import SII_NS
+from appliance.sii.doctypes import nombre_tipo
+from drivers.printing import PrinterProfile, Receipt, ReceiptBuilder
+
+ANONYMOUS_RUT = "66666666-6"
+AMOUNT_WIDTH = (11,)  # the amount column, aligned across rows
+_NS = {"d": SII_NS}
+_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
+
+
+class ReceiptUnavailable(DomainError):
+    default_code = "receipt_unavailable"
+
+
+@dataclass(frozen=True)
+class ReceiptLine:
+    name: str
+    quantity: Decimal
+    unit: str  # "KG" for weighed lines
+    price: Decimal | None
+    discount: int
+    amount: int
+
+
+@dataclass(frozen=True)
+class Buyer:
+    rut: str
+    name: str
+    giro: str
+    address: str
+
+
+@dataclass(frozen=True)
+class ReceiptData:
+    tipo: int
+    folio: int
+    issued_at: datetime
+    shop_name: str
+    razon_social: str
+    rut: str
+    giro: str
+    address: str
+    sii_office: str
+    resolution_number: int
+    resolution_date: date | None
+    lines: Sequence[ReceiptLine]
+    total: int
+    neto: int = 0
+    exento: int = 0
+    iva: int = 0
+    additional_taxes: Sequence[tuple[int, int]] = ()  # (SII code, amount)
+    buyer: Buyer | None = None
+    payments: Sequence[tuple[str, int]] = ()  # (label, amount shown)
+    cash_rounding: int = 0
+    change: int = 0
+    sale_number: int | None = None
+    lane_name: str = ""
+    cashier: str = ""
+    ted: bytes = b""
+    copy: bool = False
+    notes: Sequence[str] = field(default_factory=tuple)
+
+    @property
+    def is_boleta(self) -> bool:
+        return self.tipo in (39, 41)
+
+
+# --- reading the database ------------------------------------------------------------------------------------------
+
+
+async def sale_receipt(session: AsyncSession, sale_id: int, *, copy: bool = False) -> Receipt:
+    document = await session.scalar(select(Document).where(Document.sale_id == sale_id).order_by(Document.id))
+    if document is None:
+        raise ReceiptUnavailable(f"La venta {sale_id} no tiene documento emitido: no hay boleta que imprimir.")
+    return compose(await receipt_data(session, document, copy=copy))
+
+
+async def document_receipt(session: AsyncSession, tipo: int, folio: int, *, copy: bool = False) -> Receipt:
+    document = await session.scalar(select(Document).where(Document.tipo == tipo, Document.folio == folio))
+    if document is None:
+        raise ReceiptUnavailable(f"No existe {nombre_tipo(tipo).lower()} con folio {folio}.")
+    return compose(await receipt_data(session, document, copy=copy))
+
+
+async def receipt_data(session: AsyncSession, document: Document, *, copy: bool = False) -> ReceiptData:
+    company = await session.get(Company, 1)
+    if company is None:
+        raise ReceiptUnavailable("Faltan los datos de la empresa (Ajustes).")
+    dte = _parse_dte(document.signed_xml)
+    data = ReceiptData(
+        tipo=document.tipo,
+        folio=document.folio,
+        issued_at=document.issued_at,
+        shop_name=company.nombre_fantasia or company.razon_social,
+        razon_social=company.razon_social,
+        rut=_format_rut(company.rut),
+        giro=company.giro,
+        address=", ".join(part for part in (company.address, company.comuna) if part),
+        sii_office=company.sii_office,
+        resolution_number=company.resolution_number,
+        resolution_date=company.resolution_date,
+        lines=_lines(dte),
+        buyer=_buyer(dte),
+        total=document.total,
+        ted=document.ted,
+        copy=copy,
+    )
+    data = _with_totals(data, dte)
+    if document.sale_id is None:
+        return data
+    return await _with_sale(session, data, document.sale_id)
+
+
+async def _with_sale(session: AsyncSession, data: ReceiptData, sale_id: int) -> ReceiptData:
+    sale = await session.get(Sale, sale_id)
+    if sale is None:
+        return data
+    payments = list(await session.scalars(select(Payment).where(Payment.sale_id == sale_id).order_by(Payment.id)))
+    cashier = await session.get(User, sale.cashier_id) if sale.cashier_id else None
+    lane_name = await session.scalar(select(Lane.name).where(Lane.code == sale.lane))
+    shown = []
+    for payment in payments:
+        label = METHOD_LABELS.get(PaymentMethod(payment.method), payment.method)
+        if payment.reference:
+            label += f" ({payment.reference})"
+        shown.append((label, payment.tendered or payment.amount))
+    return replace(
+        data,
+        payments=tuple(shown),
+        cash_rounding=sale.cash_rounding,
+        change=sum(p.change or 0 for p in payments),
+        sale_number=sale.number,
+        lane_name=lane_name or sale.lane,
+        cashier=cashier.full_name if cashier else "",
+    )
+
+
+def _format_rut(text: str) -> str:
+    try:
+        return Rut.parse(text).formatted
+    except DomainError:
+        return text
+
+
+def _parse_dte(signed_xml: bytes) -> etree._Element:
+    try:
+        root = etree.fromstring(signed_xml, _PARSER)
+    except etree.XMLSyntaxError as exc:
+        raise ReceiptUnavailable(f"El XML del documento no se puede leer: {exc}") from None
+    documento = root.find("d:Documento", _NS)
+    if documento is None:
+        raise ReceiptUnavailable("El XML del documento no tiene <Documento>.")
+    return documento
+
+
+def _text(element: etree._Element, path: str) -> str:
+    found = element.find(path, _NS)
+    return (found.text or "").strip() if found is not None else ""
+
+
+def _int(element: etree._Element, path: str) -> int:
+    text = _text(element, path)
+    return int(text) if text else 0
+
+
+def _decimal(text: str) -> Decimal | None:
+    try:
+        return Decimal(text) if text else None
+    except InvalidOperation:
+        return None
+
+
+def _lines(documento: etree._Element) -> tuple[ReceiptLine, ...]:
+    return tuple(
+        ReceiptLine(
+            name=_text(detalle, "d:NmbItem"),
+            quantity=_decimal(_text(detalle, "d:QtyItem")) or Decimal(1),
+            unit=_text(detalle, "d:UnmdItem"),
+            price=_decimal(_text(detalle, "d:PrcItem")),
+            discount=_int(detalle, "d:DescuentoMonto"),
+            amount=_int(detalle, "d:MontoItem"),
+        )
+        for detalle in documento.findall("d:Detalle", _NS)
+    )
+
+
+def _with_totals(data: ReceiptData, documento: etree._Element) -> ReceiptData:
+    totales = documento.find("d:Encabezado/d:Totales", _NS)
+    if totales is None:
+        raise ReceiptUnavailable("El XML del documento no tiene totales.")
+    return replace(
+        data,
+        total=_int(totales, "d:MntTotal"),
+        neto=_int(totales, "d:MntNeto"),
+        exento=_int(totales, "d:MntExe"),
+        iva=_int(totales, "d:IVA"),
+        additional_taxes=tuple(
+            (_int(tax, "d:TipoImp"), _int(tax, "d:MontoImp")) for tax in totales.findall("d:ImptoReten", _NS)
+        ),
+    )
+
+
+def _buyer(documento: etree._Element) -> Buyer | None:
+    receptor = documento.find("d:Encabezado/d:Receptor", _NS)
+    if receptor is None or _text(receptor, "d:RUTRecep") in ("", ANONYMOUS_RUT):
+        return None
+    address = ", ".join(part for part in (_text(receptor, "d:DirRecep"), _text(receptor, "d:CmnaRecep")) if part)
+    return Buyer(
+        rut=_format_rut(_text(receptor, "d:RUTRecep")),
+        name=_text(receptor, "d:RznSocRecep"),
+        giro=_text(receptor, "d:GiroRecep"),
+        address=address,
+    )
+
+
+# --- the paper ---------------------------------------------------------------------------------------------------
+
+
+def _money(value: Decimal) -> str:
+    """Prices in whole pesos as "$12.990"; a factura's net unit price may carry decimals: "$840,34"."""
+    if value == value.to_integral_value():
+        return format_clp(int(value))
+    whole = int(value)
+    cents = round_half_up((abs(value) - abs(whole)) * 100)
+    return f"{format_clp(whole)},{cents:02d}"
+
+
+def _quantity(line: ReceiptLine) -> str:
+    milli = round_half_up(line.quantity * 1000)
+    if line.unit.upper() == "KG":
+        return format_quantity(milli, weighed=True)
+    return format_quantity(milli, weighed=False)
+
+
+def _add_lines(builder: ReceiptBuilder, lines: Sequence[ReceiptLine]) -> None:
+    for line in lines:
+        single = line.quantity == 1 and line.unit.upper() != "KG" and not line.discount
+        if single:
+            builder.row(line.name, format_clp(line.amount), widths=AMOUNT_WIDTH)
+            continue
+        builder.text(line.name)
+        price = f" x {_money(line.price)}" if line.price is not None else ""
+        gross = line.amount + line.discount
+        builder.row(f"  {_quantity(line)}{price}", format_clp(gross), widths=AMOUNT_WIDTH)
+        if line.discount:
+            builder.row("  Descuento", format_clp(-line.discount), widths=AMOUNT_WIDTH)
+
+
+def _add_totals(builder: ReceiptBuilder, data: ReceiptData) -> None:
+    if not data.is_boleta:
+        if data.neto:
+            builder.row("Neto", format_clp(data.neto), widths=AMOUNT_WIDTH)
+        if data.exento:
+            builder.row("Exento", format_clp(data.exento), widths=AMOUNT_WIDTH)
+        if data.iva:
+            builder.row("IVA 19%", format_clp(data.iva), widths=AMOUNT_WIDTH)
+        for code, amount in data.additional_taxes:
+            builder.row(f"Impuesto adicional (cód. {code})", format_clp(amount), widths=AMOUNT_WIDTH)
+    builder.row("TOTAL", format_clp(data.total), widths=AMOUNT_WIDTH, bold=True)
+    if data.is_boleta:
+        if data.exento:
+            builder.row("Monto exento", format_clp(data.exento), widths=AMOUNT_WIDTH)
+        builder.text(f"El IVA de esta boleta es {format_clp(data.iva)}")
+
+
+def _add_payments(builder: ReceiptBuilder, data: ReceiptData) -> None:
+    if not data.payments:
+        return
+    builder.separator()
+    for label, amount in data.payments:
+        builder.row(label, format_clp(amount), widths=AMOUNT_WIDTH)
+    if data.cash_rounding:
+        builder.row("Redondeo Ley 20.956", format_clp(data.cash_rounding), widths=AMOUNT_WIDTH)
+    if data.change:
+        builder.row("Vuelto", format_clp(data.change), widths=AMOUNT_WIDTH, bold=True)
+
+
+def _resolution(data: ReceiptData) -> str:
+    year = f" de {data.resolution_date.year}" if data.resolution_date else ""
+    return f"Resolución N° {data.resolution_number}{year}"
+
+
+def compose(data: ReceiptData) -> Receipt:
+    """The paper for `data`: header, document name and folio, lines, totals, payments, timbre and legends."""
+    builder = ReceiptBuilder()
+    builder.text(data.shop_name, align="center", bold=True, double_height=True)
+    if data.razon_social != data.shop_name:
+        builder.text(data.razon_social, align="center")
+    builder.text(f"RUT: {data.rut}", align="center", bold=True)
+    builder.text(f"Giro: {data.giro}", align="center")
+    builder.text(data.address, align="center")
+    if data.sii_office:
+        office = data.sii_office if data.sii_office.upper().startswith("S.I.I") else f"S.I.I. - {data.sii_office}"
+        builder.text(office, align="center")
+    builder.feed(1)
+    builder.text(nombre_tipo(data.tipo).upper(), align="center", bold=True)
+    builder.text(f"N° {data.folio}", align="center", bold=True, double_height=True)
+    if data.copy:
+        builder.text("COPIA", align="center", bold=True, double_width=True)
+    builder.feed(1)
+    local = data.issued_at.astimezone(CHILE_TZ)
+    builder.row(f"Fecha: {local:%d-%m-%Y %H:%M}", data.lane_name)
+    if data.buyer is not None:
+        builder.text(f"Señor(es): {data.buyer.name}")
+        builder.text(f"RUT: {data.buyer.rut}")
+        if data.buyer.giro:
+            builder.text(f"Giro: {data.buyer.giro}")
+        if data.buyer.address:
+            builder.text(f"Dirección: {data.buyer.address}")
+    builder.separator("=")
+    _add_lines(builder, data.lines)
+    builder.separator()
+    _add_totals(builder, data)
+    _add_payments(builder, data)
+    builder.feed(1)
+    if data.ted:
+        builder.pdf417(data.ted)
+    builder.text("Timbre Electrónico S.I.I.", align="center")
+    builder.text(_resolution(data), align="center")
+    builder.text("Verifique documento en www.sii.cl", align="center")
+    builder.feed(1)
+    who = [f"Venta N° {data.sale_number}" if data.sale_number else "", data.cashier]
+    if any(who):
+        builder.text(" · ".join(part for part in who if part), align="center")
+    if data.copy:
+        builder.text("COPIA", align="center", bold=True)
+    builder.text("¡Gracias por su compra!", align="center")
+    builder.cut()
+    return builder.build()
+
+
+def printer_test_page(
+    *, shop_name: str, lane_name: str, connection: str, profile: PrinterProfile, now: datetime
+) -> Receipt:
+    """A page that shows at a glance whether a printer is set up right: accents, paper width and a timbre-sized
+    PDF417 the back office can check with any phone."""
+    builder = ReceiptBuilder()
+    builder.text(shop_name or "Minimarket", align="center", bold=True, double_height=True)
+    builder.text("PRUEBA DE IMPRESORA", align="center", bold=True)
+    builder.feed(1)
+    builder.row("Caja", lane_name)
+    builder.row("Conexión", connection)
+    builder.row("Papel", f"{profile.paper_width_mm:g} mm, {profile.columns} columnas")
+    builder.row("Fecha", f"{now.astimezone(CHILE_TZ):%d-%m-%Y %H:%M}")
+    builder.separator("=")
+    builder.text("Acentos: áéíóú ÁÉÍÓÚ ñÑ ü ¿? ¡! N° $1.990")
+    builder.row("Total de prueba", format_clp(12_345), widths=AMOUNT_WIDTH, bold=True)
+    builder.separator("=")
+    builder.pdf417(f"PRUEBA {shop_name} {lane_name} {now:%Y-%m-%dT%H:%M:%S}".encode("iso-8859-1", "replace"))
+    builder.text("El código de arriba tiene el tamaño del timbre del SII.", align="center")
+    builder.cut()
+    return builder.build()
