@@ -21,6 +21,7 @@ from appliance.http.policy import PUBLIC
 from appliance.http.templating import STATIC_DIR, template_config
 from appliance.pos.events import LaneHub
 from appliance.settings import Settings, read_or_create_secret
+from appliance.sii.runner import SiiRunner
 
 if TYPE_CHECKING:
     from appliance.devices.manager import DeviceManager
@@ -28,8 +29,15 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-def create_app(settings: Settings, *, devices: DeviceManager | None = None, migrate_on_start: bool = True) -> Litestar:
-    """`devices`: the box's hardware (`DeviceManager(settings)`); None runs without devices or printing."""
+def create_app(
+    settings: Settings,
+    *,
+    devices: DeviceManager | None = None,
+    migrate_on_start: bool = True,
+    sii_queue: bool = False,
+) -> Litestar:
+    """`devices`: the box's hardware (`DeviceManager(settings)`); None runs without devices or printing.
+    `sii_queue`: drain the SII queue in the background (the box and the demo; tests drive the queue themselves)."""
     settings.ensure_dirs()
     if migrate_on_start:
         migrate.upgrade(settings.database_path, settings.backups_dir)
@@ -41,6 +49,7 @@ def create_app(settings: Settings, *, devices: DeviceManager | None = None, migr
         from appliance.jobs.outbox import OutboxPrinter  # the hardware libraries load only on a box with devices
 
         printing = OutboxPrinter(db, devices)
+    runner = SiiRunner(db, settings) if sii_queue else None
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -48,9 +57,13 @@ def create_app(settings: Settings, *, devices: DeviceManager | None = None, migr
         if devices is not None and printing is not None:
             await devices.start(db, hub)
             await printing.start()
+        if runner is not None:
+            runner.start()
         try:
             yield
         finally:
+            if runner is not None:
+                await runner.stop()
             if devices is not None and printing is not None:
                 await printing.stop()
                 await devices.stop()
@@ -62,7 +75,9 @@ def create_app(settings: Settings, *, devices: DeviceManager | None = None, migr
             *ROUTES,
             create_static_files_router(path="/static", directories=[STATIC_DIR], opt=PUBLIC, name="static"),
         ],
-        state=State({"db": db, "settings": settings, "devices": devices, "hub": hub, "printing": printing}),
+        state=State(
+            {"db": db, "settings": settings, "devices": devices, "hub": hub, "printing": printing, "sii": runner}
+        ),
         on_app_init=[auth.on_app_init],
         guards=[authorize],
         csrf_config=CSRFConfig(

@@ -52,7 +52,7 @@ def serve(settings: Settings, banner: Callable[[], None] | None = None) -> int:
     from appliance.devices.manager import DeviceManager
 
     started = time.perf_counter()
-    app = create_app(settings, devices=DeviceManager(settings))
+    app = create_app(settings, devices=DeviceManager(settings), sii_queue=True)
     config = uvicorn.Config(
         app, host=settings.host, port=settings.port, log_level="warning", access_log=False, lifespan="on"
     )
@@ -90,7 +90,17 @@ def cmd_demo(args: argparse.Namespace) -> int:
     summary = _run(shop.ensure_demo(settings, history_days=args.history_days))
     if args.no_serve:
         return summary
-    return serve(settings, banner=shop.print_credentials)
+    if settings.sii_url:
+        return serve(settings, banner=shop.print_credentials)
+    from appliance.demo.sii import start_simulator
+
+    # The demo's boletas go to a local SII simulator on 127.0.0.1, which answers as the SII does.
+    simulator, settings = start_simulator(settings)
+    print(f"SII simulado (certificación) en {simulator.url}", flush=True)
+    try:
+        return serve(settings, banner=shop.print_credentials)
+    finally:
+        simulator.stop()
 
 
 def cmd_db_upgrade(args: argparse.Namespace) -> int:

@@ -21,10 +21,10 @@ PASSWORD = "clave-de-prueba"
 TEST_COMPANY = {
     "rut": "76543210-3",
     "razon_social": "Comercial de Prueba SpA",
-    "giro": "Minimarket",
+    "giro": "Almacén y panadería",  # accents on purpose: the documents are ISO-8859-1
     "actecos": [472101],
     "address": "Los Aromos 123",
-    "comuna": "Macul",
+    "comuna": "Ñuñoa",
     "ciudad": "Santiago",
     "environment": "certificacion",
     "resolution_number": 0,

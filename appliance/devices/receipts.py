@@ -24,14 +24,13 @@ from appliance.core.quantity import format_quantity
 from appliance.core.rut import Rut
 from appliance.db.models import Company, Document, Lane, Payment, PaymentMethod, Sale, User
 from appliance.sales.tenders import METHOD_LABELS
-from appliance.sii.canonical import SII_NS
+from appliance.sii.canonical import SII_NS, parse_latin1
 from appliance.sii.doctypes import nombre_tipo
 from drivers.printing import PrinterProfile, Receipt, ReceiptBuilder
 
 ANONYMOUS_RUT = "66666666-6"
 AMOUNT_WIDTH = (11,)  # the amount column, aligned across rows
 _NS = {"d": SII_NS}
-_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
 
 
 class ReceiptUnavailable(DomainError):
@@ -170,7 +169,7 @@ def _format_rut(text: str) -> str:
 
 def _parse_dte(signed_xml: bytes) -> etree._Element:
     try:
-        root = etree.fromstring(signed_xml, _PARSER)
+        root = parse_latin1(signed_xml)  # stored as sent to the SII: ISO-8859-1, no declaration
     except etree.XMLSyntaxError as exc:
         raise ReceiptUnavailable(f"El XML del documento no se puede leer: {exc}") from None
     documento = root.find("d:Documento", _NS)
