@@ -49,7 +49,11 @@ def create_app(
         from appliance.jobs.outbox import OutboxPrinter  # the hardware libraries load only on a box with devices
 
         printing = OutboxPrinter(db, devices)
-    runner = SiiRunner(db, settings) if sii_queue else None
+    runner = (
+        SiiRunner(db, settings, on_pending=devices.set_sii_pending if devices is not None else None)
+        if sii_queue
+        else None
+    )
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:

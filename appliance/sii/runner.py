@@ -7,13 +7,15 @@ Its health (documents waiting, the oldest one, the last error) feeds the back of
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from sqlalchemy import func, select
 
 from appliance.db.engine import Database
-from appliance.db.models import Company
+from appliance.db.models import Company, Document
 from appliance.settings import Settings
 from appliance.sii.clients import SiiHosts
 from appliance.sii.queue import RunReport, SiiQueue
@@ -29,7 +31,10 @@ class QueueHealth:
 
 
 class SiiRunner:
-    def __init__(self, db: Database, settings: Settings) -> None:
+    def __init__(self, db: Database, settings: Settings, *, on_pending: Callable[[bool], None] | None = None) -> None:
+        """`on_pending` hears after each run whether documents still wait for the SII (the status LED)."""
+        self.db = db
+        self.on_pending = on_pending
         self.settings = settings
         self.queue = SiiQueue(db, settings.secrets_dir, self._hosts)
         self.health = QueueHealth()
@@ -51,6 +56,12 @@ class SiiRunner:
             self.health.last_run = datetime.now(UTC)
         self.health.last_report = report
         self.health.last_error = report.errors[-1] if report.errors else ""
+        if self.on_pending is not None:
+            async with self.db.read() as session:
+                waiting = await session.scalar(
+                    select(func.count()).select_from(Document).where(Document.state.in_(("pendiente", "enviado")))
+                )
+            self.on_pending(bool(waiting))
 
     def start(self) -> None:
         self._scheduler = AsyncIOScheduler()

@@ -42,7 +42,8 @@ async def test_scheduled_queue_gets_boletas_accepted(shop: Settings) -> None:
             await checkout.checkout(
                 s, 1, [Tender(M.EFECTIVO, 3_000)], cashier_id=1, now=datetime.now(UTC), secrets_dir=settings.secrets_dir
             )
-        runner = SiiRunner(db, settings)
+        pending: list[bool] = []
+        runner = SiiRunner(db, settings, on_pending=pending.append)
         runner.start()
         try:
             for _ in range(60):
@@ -55,6 +56,8 @@ async def test_scheduled_queue_gets_boletas_accepted(shop: Settings) -> None:
                     break
             assert accepted == 1, runner.health
             assert runner.health.last_run is not None and runner.health.last_error == ""
+            await asyncio.sleep(0.5)
+            assert pending[0] is True and pending[-1] is False  # the LED: waiting, then all sent
         finally:
             await runner.stop()
     finally:
