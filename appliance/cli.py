@@ -248,6 +248,9 @@ def build_parser() -> argparse.ArgumentParser:
     from appliance.devices import cli as devices_cli
 
     devices_cli.register(sub, common)
+    from appliance.sii import export as sii_export
+
+    sii_export.build_parser(sub, common)
     return parser
 
 

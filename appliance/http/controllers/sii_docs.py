@@ -1,22 +1,25 @@
-"""Documentos SII: every document and its state, CAF and certificate uploads, downloads for the accountant."""
+"""Documentos SII: every document and its state, CAF and certificate uploads, downloads for the accountant (signed
+XML, PDF on 80 mm roll or letter size), and the envelopes sent to the SII with their XML exactly as sent."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 from typing import Any
 
 from litestar import Request, Response, get, post
 from litestar.datastructures import UploadFile
+from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from appliance.audit import log as audit
 from appliance.core.errors import DomainError
-from appliance.db.models import Document
+from appliance.db.models import Document, Envelope
 from appliance.http.pages import db, flash, page, redirect
 from appliance.http.policy import ADMIN, BACKOFFICE_VIEW, allow
 from appliance.settings import Settings
-from appliance.sii import backoffice, folios
+from appliance.sii import backoffice, export, folios, pdf
 from appliance.sii.doctypes import TipoDTE
 
 MAX_UPLOAD = 2 * 1024 * 1024
@@ -40,6 +43,8 @@ async def _page(
     async with db(request).read() as session:
         summary = await backoffice.overview(session, _settings(request).secrets_dir, now)
         rows = await backoffice.documents(session, tipo=tipo, state=estado or None, folio=folio)
+        envelopes = await export.recent_envelopes(session)
+        queue = await export.queue_status(session, now)
     return page(
         request,
         "sii/documents.html",
@@ -51,6 +56,8 @@ async def _page(
         folio=folio,
         error=error,
         tipos=list(TipoDTE),
+        envelopes=envelopes,
+        queue=queue,
     )
 
 
@@ -108,18 +115,57 @@ async def upload_certificate(request: Request[Any, Any, Any]) -> Template | Redi
     return redirect("/sii")
 
 
-@get("/sii/documentos/{document_id:int}/xml", opt=allow(BACKOFFICE_VIEW), name="sii_xml")
-async def document_xml(request: Request[Any, Any, Any], document_id: FromPath[int]) -> Response[bytes]:
+async def _document(request: Request[Any, Any, Any], document_id: int) -> Document:
     async with db(request).read() as session:
         document = await session.get(Document, document_id)
     if document is None:
-        raise DomainError("El documento no existe.", "not_found")
-    body = b'<?xml version="1.0" encoding="ISO-8859-1"?>\n' + document.signed_xml
+        raise NotFoundException("El documento no existe.")
+    return document
+
+
+@get("/sii/documentos/{document_id:int}/xml", opt=allow(BACKOFFICE_VIEW), name="sii_xml")
+async def document_xml(request: Request[Any, Any, Any], document_id: FromPath[int]) -> Response[bytes]:
+    document = await _document(request, document_id)
+    name = export.document_filename(document.tipo, document.folio, "xml")
     return Response(
-        body,
+        export.with_declaration(document.signed_xml),
         media_type="application/xml; charset=ISO-8859-1",
-        headers={"Content-Disposition": f'attachment; filename="DTE-{document.tipo}-{document.folio}.xml"'},
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
 
 
-ROUTES = [sii_page, upload_caf, upload_certificate, document_xml]
+@get("/sii/documentos/{document_id:int}/pdf", opt=allow(BACKOFFICE_VIEW), name="sii_pdf")
+async def document_pdf(
+    request: Request[Any, Any, Any],
+    document_id: FromPath[int],
+    formato: FromQuery[str] = "80mm",
+    copia: FromQuery[str] = "",
+) -> Response[bytes]:
+    """The representación impresa, shown in the browser (and saved as DTE-39-123.pdf / DTE-39-123-carta.pdf)."""
+    fmt: pdf.PdfFormat = "carta" if formato == "carta" else "80mm"
+    async with db(request).read() as session:
+        document = await session.get(Document, document_id)
+        if document is None:
+            raise NotFoundException("El documento no existe.")
+        printable = await pdf.printable_for(session, document)
+    # About a second of CPU: off the event loop, so the counter's screens keep answering meanwhile.
+    body = await asyncio.to_thread(pdf.render_pdf, printable, fmt, copy=copia == "1")
+    name = export.document_filename(document.tipo, document.folio, "pdf", fmt)
+    return Response(body, media_type="application/pdf", headers={"Content-Disposition": f'inline; filename="{name}"'})
+
+
+@get("/sii/envios/{envelope_id:int}/xml", opt=allow(BACKOFFICE_VIEW), name="sii_envelope_xml")
+async def envelope_xml(request: Request[Any, Any, Any], envelope_id: FromPath[int]) -> Response[bytes]:
+    """The EnvioBOLETA / EnvioDTE byte for byte as it was (or will be) uploaded."""
+    async with db(request).read() as session:
+        envelope = await session.get(Envelope, envelope_id)
+    if envelope is None:
+        raise NotFoundException("El envío no existe.")
+    return Response(
+        envelope.xml,
+        media_type="application/xml; charset=ISO-8859-1",
+        headers={"Content-Disposition": f'attachment; filename="{export.envelope_filename(envelope)}"'},
+    )
+
+
+ROUTES = [sii_page, upload_caf, upload_certificate, document_xml, document_pdf, envelope_xml]
