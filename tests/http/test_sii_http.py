@@ -111,3 +111,54 @@ def test_signed_xml_of_a_sale_downloads(client: TestClient[Any], shop: Settings)
         assert xml.headers["content-disposition"] == 'attachment; filename="DTE-39-1.xml"'
         assert xml.content.startswith(b'<?xml version="1.0" encoding="ISO-8859-1"?>')
         assert b"<TipoDTE>39</TipoDTE>" in xml.content and b"<Folio>1</Folio>" in xml.content
+
+
+def test_low_folio_warning_is_configurable(client: TestClient[Any]) -> None:
+    login(client, "admin")
+    assert "Quedan menos de" not in client.get("/sii").text  # 100.000 boleta folios left
+    token = csrf_from(client.get("/sii").text)
+    bad = client.post("/sii/aviso-folios", data={"threshold": "muchos", "_csrf_token": token})
+    assert bad.status_code == 400 and "entre 1 y 100.000" in bad.text
+    client.post("/sii/aviso-folios", data={"threshold": "100000", "_csrf_token": token})
+    assert "Quedan menos de 100000 folios" in client.get("/sii").text
+
+
+def test_a_rejected_document_can_be_retried(shop: Settings, client: TestClient[Any]) -> None:
+    import asyncio
+
+    from sqlalchemy import select
+
+    from appliance.app import create_app
+    from appliance.db.engine import Database
+    from appliance.db.models import Document
+    from tests.http.test_pos_http import _pin, _setup_shop
+
+    with TestClient(create_app(shop)) as admin, TestClient(create_app(shop)) as tablet:
+        code = _setup_shop(admin)
+        form = tablet.get(f"/emparejar?codigo={code}")
+        tablet.post("/emparejar", data={"code": code, "name": "T", "_csrf_token": csrf_from(form.text)})
+        _pin(tablet, "caja", "1234")
+        token = csrf_from(tablet.get("/caja/turno").text)
+        tablet.post("/caja/turno/abrir", data={"opening_float": "0", "_csrf_token": token})
+        tablet.post("/caja/escanear", data={"code": "7802820005509"}, headers={"X-CSRFToken": token})
+        tablet.post("/caja/pagar", data={"debito": "1190"}, headers={"X-CSRFToken": token})
+
+    async def reject() -> int:
+        db = Database(shop.database_path)
+        async with db.write() as s:
+            document = await s.scalar(select(Document))
+            assert document is not None
+            document.state, document.sii_detail = "rechazado", "Firma del envío no válida"
+            doc_id = document.id
+        await db.dispose()
+        return doc_id
+
+    doc_id = asyncio.run(reject())
+    login(client, "admin")
+    page = client.get("/sii").text
+    assert "Firma del envío no válida" in page and f"/sii/documentos/{doc_id}/reintentar" in page
+    response = client.post(
+        f"/sii/documentos/{doc_id}/reintentar", data={"_csrf_token": csrf_from(page)}, follow_redirects=False
+    )
+    assert response.status_code == 303
+    assert "pendiente" in client.get("/sii", params={"estado": "pendiente"}).text

@@ -15,12 +15,13 @@ from litestar.response import Redirect, Template
 
 from appliance.audit import log as audit
 from appliance.core.errors import DomainError
-from appliance.db.models import Document, Envelope
-from appliance.http.pages import db, flash, page, redirect
+from appliance.db.models import Document, Envelope, Setting
+from appliance.http.pages import db, flash, form_data, page, redirect
 from appliance.http.policy import ADMIN, BACKOFFICE_VIEW, allow
 from appliance.settings import Settings
 from appliance.sii import backoffice, export, folios, pdf
 from appliance.sii.doctypes import TipoDTE
+from appliance.sii.queue import retry_document
 
 MAX_UPLOAD = 2 * 1024 * 1024
 
@@ -168,4 +169,32 @@ async def envelope_xml(request: Request[Any, Any, Any], envelope_id: FromPath[in
     )
 
 
-ROUTES = [sii_page, upload_caf, upload_certificate, document_xml, document_pdf, envelope_xml]
+@post("/sii/documentos/{document_id:int}/reintentar", opt=allow(ADMIN))
+async def retry(request: Request[Any, Any, Any], document_id: FromPath[int]) -> Redirect:
+    """After fixing what the SII objected to (certificate, company data …), send a rejected document again."""
+    await retry_document(db(request), document_id)
+    async with db(request).write() as session:
+        await audit.record(session, request.user.id, "sii.retry", "document", document_id)
+    flash(request, "El documento volverá a enviarse al SII en el próximo envío.")
+    return redirect("/sii?estado=pendiente")
+
+
+@post("/sii/aviso-folios", opt=allow(ADMIN))
+async def low_folios(request: Request[Any, Any, Any]) -> Redirect:
+    raw = (await form_data(request)).get("threshold", "").strip()
+    if not raw.isdigit() or not 0 < int(raw) <= 100_000:
+        raise DomainError("El aviso de folios es un número entre 1 y 100.000.", "invalid_threshold")
+    async with db(request).write() as session:
+        setting = await session.get(Setting, backoffice.LOW_FOLIOS_KEY)
+        if setting is None:
+            session.add(Setting(key=backoffice.LOW_FOLIOS_KEY, value=int(raw)))
+        else:
+            setting.value = int(raw)
+        await audit.record(
+            session, request.user.id, "sii.low_folios", "setting", backoffice.LOW_FOLIOS_KEY, {"value": int(raw)}
+        )
+    flash(request, f"Se avisará cuando queden menos de {int(raw)} folios.")
+    return redirect("/sii")
+
+
+ROUTES = [sii_page, upload_caf, upload_certificate, document_xml, document_pdf, envelope_xml, retry, low_folios]
