@@ -110,12 +110,13 @@ class OutboxPrinter:
     async def _build(self, row: OutboxEntry) -> Receipt:
         async with self._db.read() as session:
             document_id = row.payload.get("document_id")
+            copy = bool(row.payload.get("copy"))  # a reprint says COPIA
             if document_id is not None:
                 document = await session.get(Document, _int(document_id))
                 if document is None:
                     raise receipts.ReceiptUnavailable(f"El documento {document_id} no existe.")
-                return receipts.compose(await receipts.receipt_data(session, document))
-            return await receipts.sale_receipt(session, _int(row.payload.get("sale_id")))
+                return receipts.compose(await receipts.receipt_data(session, document, copy=copy))
+            return await receipts.sale_receipt(session, _int(row.payload.get("sale_id")), copy=copy)
 
     async def _drawer(self, row: OutboxEntry, lane: LaneDevices) -> int:
         pin = _int(row.payload.get("pin", lane.settings.drawer_pin))

@@ -137,3 +137,24 @@ def test_paper_out_on_the_simulated_printer_waits_and_says_so(tmp_path: Path) ->
         lane.simulated_printer.set_state(PrinterState.OK)
         wait_for(lambda: all(row.status == "done" for row in outbox(settings)), what="printing after paper")
         assert len(lane.simulated_printer.jobs) == 1
+
+
+def test_reprint_from_the_tablet_prints_a_copy(tmp_path: Path) -> None:
+    settings = seed_counter(tmp_path / "shop")
+    devices = manager(settings)
+    with running(settings, devices) as tablet:
+        token = open_tablet(tablet, settings)
+        sale_id = sell(tablet, token, {"debito": "1190"})
+        lane = devices.lane(1)
+        assert lane is not None and lane.simulated_printer is not None
+        printer = lane.simulated_printer
+        wait_for(lambda: len(printer.jobs) == 1, what="the boleta printing")
+        response = tablet.post(
+            f"/caja/ventas/{sale_id}/reimprimir", data={"_csrf_token": token}, follow_redirects=False
+        )
+        assert response.status_code == 303
+        wait_for(lambda: len(printer.jobs) == 2, what="the copy printing")
+        assert "Copia de la boleta" in tablet.get(response.headers["location"]).text
+    original, copy = (parse(job.escpos).text for job in printer.jobs)
+    assert "COPIA" not in original and "COPIA" in copy
+    assert decode_timbres(parse(printer.jobs[1].escpos)) == [document_of(settings, sale_id).ted]

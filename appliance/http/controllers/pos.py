@@ -17,17 +17,18 @@ from litestar.response import Redirect, ServerSentEvent, Template
 from litestar.response.sse import ServerSentEventMessage
 from sqlalchemy import select
 
+from appliance.audit import log as audit
 from appliance.cash import sessions as cash
 from appliance.catalog import search
 from appliance.catalog import service as catalog
 from appliance.core.errors import DomainError
 from appliance.core.money import parse_clp
 from appliance.core.quantity import parse_quantity
-from appliance.db.models import Device, Document, Payment, Product, Sale, SaleLine, User
+from appliance.db.models import Device, Document, OutboxEntry, Payment, Product, Sale, SaleLine, User
 from appliance.db.models import PaymentMethod as M
 from appliance.http.auth import DEVICE_COOKIE, login_session
 from appliance.http.errors import wants_json
-from appliance.http.pages import db, form_data, page, redirect
+from appliance.http.pages import db, flash, form_data, page, redirect
 from appliance.http.policy import COUNTER, PUBLIC, on_tablet
 from appliance.pos import pairing, pins
 from appliance.pos.events import LaneHub
@@ -359,6 +360,32 @@ async def receipt(request: Request[Any, Any, Any], sale_id: FromPath[int]) -> Te
     )
 
 
+@post("/caja/ventas/{sale_id:int}/reimprimir", opt=SELL)
+async def reprint(request: Request[Any, Any, Any], sale_id: FromPath[int]) -> Redirect:
+    """Print the sale's boleta again on this lane's printer, marked COPIA (after commit, like any receipt)."""
+    lane_id = _lane_id(request)
+    async with db(request).write() as session:
+        document = await session.scalar(select(Document).where(Document.sale_id == sale_id, Document.tipo == 39))
+        if document is None:
+            raise DomainError("Esa venta no tiene boleta para reimprimir.", "not_found")
+        session.add(
+            OutboxEntry(
+                kind="print_receipt",
+                ref_type="sale",
+                ref_id=str(sale_id),
+                payload={"lane_id": lane_id, "sale_id": sale_id, "document_id": document.id, "copy": True},
+                available_at=_now(),
+                created_at=_now(),
+            )
+        )
+        await audit.record(session, request.user.id, "sale.reprint", "sale", sale_id, {"folio": document.folio})
+    printing = request.app.state.printing
+    if printing is not None:
+        printing.wake()
+    flash(request, f"Copia de la boleta N° {document.folio} enviada a la impresora.")
+    return redirect(f"/caja/ventas/{sale_id}")
+
+
 @get("/caja/eventos", opt=SELL)
 async def events(request: Request[Any, Any, Any], after: FromQuery[int | None] = None) -> ServerSentEvent:
     """Server-sent events: a "notice" whenever the lane's cart changes or the box has something to say."""
@@ -380,6 +407,7 @@ async def events(request: Request[Any, Any, Any], after: FromQuery[int | None] =
 
 
 ROUTES = [
+    reprint,
     pair_form,
     pair,
     pin_form,
