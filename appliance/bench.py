@@ -132,6 +132,8 @@ async def _tablet(
                 sold += 1
             else:
                 samples.errors += 1
+                if samples.errors <= 3:
+                    print(f"checkout refused: {response.status_code} {response.text[:300]}", file=sys.stderr)
     return sold
 
 
@@ -193,6 +195,8 @@ def run(*, tablets: int, seconds: float, catalog: int, history: int, data_dir: P
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             port = s.getsockname()[1]
+        # The SII queue runs as on a box whose internet is down: a closed port on loopback, never the real SII.
+        env = {**os.environ, "MINIMARKET_SII_URL": "http://127.0.0.1:9"}
         server = subprocess.Popen(
             [
                 sys.executable,
@@ -208,6 +212,7 @@ def run(*, tablets: int, seconds: float, catalog: int, history: int, data_dir: P
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
+            env=env,
         )
         base = f"http://127.0.0.1:{port}"
         try:

@@ -317,7 +317,8 @@ async def pay(request: Request[Any, Any, Any]) -> Response[Any] | Template | Red
                 "total": result.total,
                 "change": result.settlement.change,
                 "rounding": result.settlement.rounding,
-            }
+            },
+            status_code=200,  # a POST would default to 201
         )
     return redirect(f"/caja/ventas/{result.sale_id}")
 
