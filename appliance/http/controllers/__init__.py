@@ -13,6 +13,7 @@ from appliance.http.controllers import (
     session,
     shop_settings,
     sii_docs,
+    status,
     users,
 )
 
@@ -34,4 +35,5 @@ ROUTES = [
     *devices.ROUTES,
     *pos_returns.ROUTES,
     *sii_docs.ROUTES,
+    *status.ROUTES,
 ]
