@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
@@ -35,9 +36,11 @@ def create_app(
     devices: DeviceManager | None = None,
     migrate_on_start: bool = True,
     sii_queue: bool = False,
+    backup: bool = False,
 ) -> Litestar:
     """`devices`: the box's hardware (`DeviceManager(settings)`); None runs without devices or printing.
-    `sii_queue`: drain the SII queue in the background (the box and the demo; tests drive the queue themselves)."""
+    `sii_queue`: drain the SII queue in the background (the box and the demo; tests drive the queue themselves).
+    `backup`: watch the off-site copy, and run Litestream here unless systemd runs it (litestream.service)."""
     settings.ensure_dirs()
     if migrate_on_start:
         migrate.upgrade(settings.database_path, settings.backups_dir)
@@ -49,6 +52,15 @@ def create_app(
         from appliance.jobs.outbox import OutboxPrinter  # the hardware libraries load only on a box with devices
 
         printing = OutboxPrinter(db, devices)
+    backup_service = None
+    if backup:
+        from appliance.backup.service import BackupService
+
+        backup_service = BackupService(
+            settings,
+            run_litestream=os.environ.get("INVOCATION_ID") is None,  # set by systemd: litestream.service runs it
+            on_status=(lambda status: devices.set_backup_lagging(status.lagging)) if devices is not None else None,
+        )
     runner = (
         SiiRunner(db, settings, on_pending=devices.set_sii_pending if devices is not None else None)
         if sii_queue
@@ -63,9 +75,13 @@ def create_app(
             await printing.start()
         if runner is not None:
             runner.start()
+        if backup_service is not None:
+            await backup_service.start()
         try:
             yield
         finally:
+            if backup_service is not None:
+                await backup_service.stop()
             if runner is not None:
                 await runner.stop()
             if devices is not None and printing is not None:
@@ -80,7 +96,15 @@ def create_app(
             create_static_files_router(path="/static", directories=[STATIC_DIR], opt=PUBLIC, name="static"),
         ],
         state=State(
-            {"db": db, "settings": settings, "devices": devices, "hub": hub, "printing": printing, "sii": runner}
+            {
+                "db": db,
+                "settings": settings,
+                "devices": devices,
+                "hub": hub,
+                "printing": printing,
+                "sii": runner,
+                "backup": backup_service,
+            }
         ),
         on_app_init=[auth.on_app_init],
         guards=[authorize],

@@ -52,7 +52,7 @@ def serve(settings: Settings, banner: Callable[[], None] | None = None) -> int:
     from appliance.devices.manager import DeviceManager
 
     started = time.perf_counter()
-    app = create_app(settings, devices=DeviceManager(settings), sii_queue=True)
+    app = create_app(settings, devices=DeviceManager(settings), sii_queue=True, backup=True)
     config = uvicorn.Config(
         app, host=settings.host, port=settings.port, log_level="warning", access_log=False, lifespan="on"
     )
@@ -251,6 +251,9 @@ def build_parser() -> argparse.ArgumentParser:
     from appliance.sii import export as sii_export
 
     sii_export.build_parser(sub, common)
+    from appliance.backup import cli as backup_cli
+
+    backup_cli.build_parser(sub, common)
     return parser
 
 
