@@ -60,6 +60,7 @@ if [[ -d /run/systemd/system ]] && systemctl is-active --quiet "$UNIT"; then
     # One writer: the service must not run while its code and schema change under it.
     say "stopping $UNIT for the upgrade"
     systemctl stop "$UNIT"
+    systemctl stop litestream.service 2>/dev/null || true
     was_running=yes
 fi
 
@@ -113,8 +114,12 @@ fi
 
 # --- 5. systemd --------------------------------------------------------------------------------------------------
 install -m 0644 -o root -g root "$SRC/systemd/$UNIT" "$UNIT_DIR/$UNIT"
+# Litestream streams the database off-site as its own service; the app then leaves it to systemd.
+install -m 0644 -o root -g root "$SRC/systemd/litestream.service" "$UNIT_DIR/litestream.service"
 if [[ -d /run/systemd/system ]]; then
     systemctl daemon-reload
+    systemctl enable --quiet litestream.service
+    systemctl restart litestream.service
     systemctl enable --quiet "$UNIT"
     systemctl restart "$UNIT"
     if ! "$VENV/bin/python" - <<'EOF'; then

@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -27,6 +28,8 @@ from appliance.settings import Settings
 
 
 def _settings(args: argparse.Namespace) -> Settings:
+    # The status and probe talk to Litestream and the store over httpx, which logs each request at INFO.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     return Settings.load(args.data_dir)
 
 
@@ -116,12 +119,9 @@ def cmd_config(args: argparse.Namespace) -> int:
 
 
 def cmd_supervise(args: argparse.Namespace) -> int:
-    import logging
-
     from appliance.backup.supervisor import Supervisor
 
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # the metrics polls, every second
     settings = _settings(args)
     settings.ensure_dirs()
     asyncio.run(Supervisor(settings, init_timeout=args.init_timeout).run_forever())

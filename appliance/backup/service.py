@@ -40,6 +40,8 @@ class BackupService:
         self._nightly: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
+        # httpx logs every request at INFO: the monitor's polls of Litestream would fill the journal.
+        logging.getLogger("httpx").setLevel(max(logging.WARNING, logging.getLogger("httpx").level))
         if self.run_litestream:
             # False when litestream.service (or another app process) already supervises this data dir.
             self.supervising = await self.supervisor.start()
