@@ -1,6 +1,7 @@
 """Every screen's route handlers, gathered for create_app."""
 
 from appliance.http.controllers import (
+    backup,
     categories,
     devices,
     imports,
@@ -36,4 +37,5 @@ ROUTES = [
     *pos_returns.ROUTES,
     *sii_docs.ROUTES,
     *status.ROUTES,
+    *backup.ROUTES,
 ]
