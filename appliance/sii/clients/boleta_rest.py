@@ -19,17 +19,14 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 
 from appliance.core.rut import Rut
-from appliance.sii.certificate import Certificate
 from appliance.sii.clients import transport
+from appliance.sii.clients.base import ChannelClient
 from appliance.sii.clients.errors import SiiAuthFailed, SiiBadAnswer, SiiQueryFailed, TokenRejected
-from appliance.sii.clients.hosts import SiiHosts
 from appliance.sii.clients.respuesta import AnswerUnreadable, Respuesta, parse_respuesta
 from appliance.sii.clients.results import (
     ENVELOPE_STATES,
@@ -41,41 +38,15 @@ from appliance.sii.clients.results import (
     UploadResult,
 )
 from appliance.sii.clients.soap import token_from
-from appliance.sii.clients.tokens import DEFAULT_MAX_AGE, TokenCache
 from appliance.sii.signature import sign_seed
 
 
-class BoletaRestClient:
+class BoletaRestClient(ChannelClient):
     """Boletas 39/41: EnvioBOLETA through the SII's REST API."""
 
     channel = Channel.BOLETA
 
-    def __init__(
-        self,
-        hosts: SiiHosts,
-        cert: Certificate,
-        *,
-        http: httpx.AsyncClient | None = None,
-        timeout: httpx.Timeout | float = transport.DEFAULT_TIMEOUT,
-        token_max_age: float = DEFAULT_MAX_AGE,
-        now: Callable[[], datetime] | None = None,
-    ) -> None:
-        self.hosts = hosts
-        self.cert = cert
-        self._own_http = http is None
-        self.http = http if http is not None else transport.new_http_client(timeout)
-        self._now = now or (lambda: datetime.now(UTC))
-        self.tokens = TokenCache(self.fetch_token, label="boletas", max_age=token_max_age)
-
-    async def aclose(self) -> None:
-        if self._own_http:
-            await self.http.aclose()
-
-    async def __aenter__(self) -> BoletaRestClient:
-        return self
-
-    async def __aexit__(self, *_exc: object) -> None:
-        await self.aclose()
+    token_label = "boletas"
 
     async def get_seed(self) -> str:
         what = "pedir la semilla de autenticación de boletas"

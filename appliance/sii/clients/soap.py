@@ -19,14 +19,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import date
 
 import httpx
 
 from appliance.core.rut import Rut
-from appliance.sii.certificate import Certificate
 from appliance.sii.clients import transport
+from appliance.sii.clients.base import ChannelClient
 from appliance.sii.clients.errors import (
     SiiAuthFailed,
     SiiBadAnswer,
@@ -34,7 +33,6 @@ from appliance.sii.clients.errors import (
     SiiUploadRejected,
     TokenRejected,
 )
-from appliance.sii.clients.hosts import SiiHosts
 from appliance.sii.clients.respuesta import (
     AnswerUnreadable,
     Respuesta,
@@ -52,7 +50,6 @@ from appliance.sii.clients.results import (
     TypeCounts,
     UploadResult,
 )
-from appliance.sii.clients.tokens import DEFAULT_MAX_AGE, TokenCache
 from appliance.sii.signature import sign_seed
 
 # DTEUpload STATUS (Envío automático de DTE, 2.1; NOTES §3): message, and whether trying again later can help.
@@ -75,37 +72,12 @@ _ERR_CODES = {"1": "el envío no es de la empresa o faltan parámetros", "2": "e
 _SOAP_HEADERS = {"Content-Type": "text/xml; charset=utf-8", "SOAPAction": '""', "Accept": "text/xml"}
 
 
-class DteSoapClient:
+class DteSoapClient(ChannelClient):
     """Facturas, notas and guías: EnvioDTE through the SOAP token and DTEUpload."""
 
     channel = Channel.DTE
 
-    def __init__(
-        self,
-        hosts: SiiHosts,
-        cert: Certificate,
-        *,
-        http: httpx.AsyncClient | None = None,
-        timeout: httpx.Timeout | float = transport.DEFAULT_TIMEOUT,
-        token_max_age: float = DEFAULT_MAX_AGE,
-        now: Callable[[], datetime] | None = None,
-    ) -> None:
-        self.hosts = hosts
-        self.cert = cert
-        self._own_http = http is None
-        self.http = http if http is not None else transport.new_http_client(timeout)
-        self._now = now or (lambda: datetime.now(UTC))
-        self.tokens = TokenCache(self.fetch_token, label="facturas y notas", max_age=token_max_age)
-
-    async def aclose(self) -> None:
-        if self._own_http:
-            await self.http.aclose()
-
-    async def __aenter__(self) -> DteSoapClient:
-        return self
-
-    async def __aexit__(self, *_exc: object) -> None:
-        await self.aclose()
+    token_label = "facturas y notas"
 
     # Authentication.
 
