@@ -3,7 +3,7 @@
 from appliance.db.base import Base
 from appliance.db.models.catalog import ADDITIONAL_TAX_CODES, Category, PriceChange, Product, ProductBarcode
 from appliance.db.models.company import BarcodeLayout, Company, Setting
-from appliance.db.models.parties import Customer, Supplier
+from appliance.db.models.parties import Customer, CustomerAccountEntry, Supplier
 from appliance.db.models.pos import (
     CASH_MOVEMENT_KINDS,
     Cart,
@@ -16,6 +16,7 @@ from appliance.db.models.pos import (
     PairingCode,
     PinLock,
 )
+from appliance.db.models.promotions import PROMOTION_KINDS, Promotion, PromotionTarget
 from appliance.db.models.sales import Payment, PaymentMethod, ReturnLine, Sale, SaleLine, SaleReturn
 from appliance.db.models.sii import DOCUMENT_STATES, CafRange, Document, Envelope
 from appliance.db.models.stock import Location, StockLevel, StockMove, StockReason
@@ -25,6 +26,7 @@ __all__ = [
     "ADDITIONAL_TAX_CODES",
     "CASH_MOVEMENT_KINDS",
     "DOCUMENT_STATES",
+    "PROMOTION_KINDS",
     "AuditEntry",
     "BarcodeLayout",
     "Base",
@@ -36,6 +38,7 @@ __all__ = [
     "Category",
     "Company",
     "Customer",
+    "CustomerAccountEntry",
     "Device",
     "Document",
     "Envelope",
@@ -47,6 +50,8 @@ __all__ = [
     "PaymentMethod",
     "PinLock",
     "PriceChange",
+    "Promotion",
+    "PromotionTarget",
     "Product",
     "ProductBarcode",
     "ReturnLine",

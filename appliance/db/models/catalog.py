@@ -59,6 +59,7 @@ class Product(Base):
     # Scale PLU for variable-measure labels (GS1 20–29).
     plu: Mapped[str | None] = mapped_column(String(6), unique=True, nullable=True)
     min_stock: Mapped[int] = mapped_column(Integer, default=0)  # milli-units
+    quick_key: Mapped[bool] = mapped_column(default=False)  # on the counter's quick-key grid (pan, frutas, bolsas)
     avg_cost: Mapped[Decimal] = mapped_column(Cost, default=Decimal(0))  # costo promedio ponderado, net
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

@@ -14,7 +14,15 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from appliance.db.base import Base, UtcDateTime, utcnow
 
-CASH_MOVEMENT_KINDS = ("retiro", "ingreso", "gasto", "pago_proveedor", "terceros_ingreso", "terceros_egreso")
+CASH_MOVEMENT_KINDS = (
+    "retiro",
+    "ingreso",
+    "gasto",
+    "pago_proveedor",
+    "terceros_ingreso",
+    "terceros_egreso",
+    "abono_fiado",
+)
 
 
 class Lane(Base):
@@ -123,6 +131,7 @@ class Cart(Base):
     lane_id: Mapped[int] = mapped_column(ForeignKey("lanes.id"), unique=True)
     cashier_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"), nullable=True)
+    document_tipo: Mapped[int] = mapped_column(Integer, default=39)  # 39 boleta, 33 factura (needs the customer)
     version: Mapped[int] = mapped_column(Integer, default=0)  # bumped on every change, for the tablets
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
 

@@ -18,6 +18,7 @@ class PaymentMethod(enum.StrEnum):
     CREDITO = "credito"
     TRANSFERENCIA = "transferencia"
     FIADO = "fiado"
+    ENVASE = "envase"  # empties brought back: their deposit pays part of the sale (Ley 21.368)
 
 
 class Sale(Base):
@@ -68,6 +69,8 @@ class SaleLine(Base):
     tax: Mapped[str] = mapped_column(String(7), default="afecto")
     additional_tax_code: Mapped[int | None] = mapped_column(Integer, nullable=True)
     unit_cost: Mapped[Decimal] = mapped_column(Cost, default=Decimal(0))  # average cost when sold, for margins
+    note: Mapped[str] = mapped_column(String(40), default="")  # the promotion or authorised discount, for receipts
+    deposit: Mapped[bool] = mapped_column(default=False)  # a container deposit (garantía de envase), not a sale
 
     sale: Mapped[Sale] = relationship(back_populates="lines", lazy="raise")
 
@@ -75,7 +78,9 @@ class SaleLine(Base):
 class Payment(Base):
     __tablename__ = "payments"
     __table_args__ = (
-        CheckConstraint("method IN ('efectivo', 'debito', 'credito', 'transferencia', 'fiado')", name="method"),
+        CheckConstraint(
+            "method IN ('efectivo', 'debito', 'credito', 'transferencia', 'fiado', 'envase')", name="method"
+        ),
         Index("ix_payments_sale_id", "sale_id"),
     )
 
