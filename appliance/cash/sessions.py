@@ -20,7 +20,7 @@ from appliance.core.money import format_clp
 from appliance.db.models import CashMovement, CashSession, Payment, Role, Sale, SaleReturn, User
 
 DENOMINATIONS = (20_000, 10_000, 5_000, 2_000, 1_000, 500, 100, 50, 10)
-CASH_IN = ("ingreso", "terceros_ingreso")
+CASH_IN = ("ingreso", "terceros_ingreso", "abono_fiado")
 CASH_OUT = ("retiro", "gasto", "pago_proveedor", "terceros_egreso")
 MOVEMENT_LABELS = {
     "retiro": "Retiro a caja fuerte",
@@ -30,6 +30,8 @@ MOVEMENT_LABELS = {
     "terceros_ingreso": "Dinero de terceros recibido (Caja Vecina, recargas)",
     "terceros_egreso": "Dinero de terceros pagado (Caja Vecina, giros)",
 }
+# Recorded by their own flows (a fiado abono), never typed as a bare movement; still shown on the X and Z reports.
+REPORT_LABELS = {**MOVEMENT_LABELS, "abono_fiado": "Abonos de fiado en efectivo"}
 
 
 class CashError(DomainError):

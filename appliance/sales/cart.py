@@ -4,18 +4,28 @@ so the lane's tablets (and a second tablet on the same lane) refresh.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from appliance.audit import log as audit
+from appliance.catalog import promotions as promotion_store
 from appliance.catalog import service as catalog
+from appliance.core.clock import CHILE_TZ
 from appliance.core.errors import DomainError
-from appliance.core.money import split_gross
+from appliance.core.money import format_clp, round_half_up, split_gross
 from appliance.core.quantity import line_amount
-from appliance.db.models import Cart, CartLine, Product
+from appliance.db.models import Cart, CartLine, Customer, Product, Role, User
+from appliance.sales import compliance, fiado, promotions
+from appliance.sii.amounts import Totals, compute_totals
+from appliance.sii.doctypes import TipoDTE
+from appliance.sii.invoice_lines import net_line
+from appliance.sii.spec import Line
 
 MAX_LINES = 1000  # a boleta holds up to 1.000 Detalle lines
 
@@ -26,6 +36,17 @@ class CartError(DomainError):
 
 class UnknownBarcode(CartError):
     default_code = "unknown_barcode"
+
+
+class AlcoholBlocked(CartError):
+    """Alcohol out of hours or on a ley seca date: the screen offers a supervisor's authorisation for this product."""
+
+    default_code = "alcohol_blocked"
+
+    def __init__(self, reason: str, product_id: int, quantity: int) -> None:
+        super().__init__(f"{reason} Requiere autorización de un supervisor.")
+        self.product_id = product_id
+        self.quantity = quantity
 
 
 @dataclass(frozen=True)
@@ -40,6 +61,26 @@ class LineView:
     amount: int
     tax: str
     flags: dict[str, object]
+    note: str = ""  # the promotion or authorised discount, shown under the line and printed
+    deposit: bool = False  # a container deposit charged for the drink above it (derived, Ley 21.368)
+    redeem: bool = False  # empties brought back: a credit, not a sale line
+    additional_tax: int | None = None  # ILA code, itemised on a factura
+
+    @property
+    def sold(self) -> bool:
+        """Whether this line goes on the document (empties brought back do not: they pay part of it)."""
+        return not self.redeem
+
+
+@dataclass(frozen=True)
+class CustomerView:
+    id: int
+    name: str
+    rut: str | None
+    can_invoice: bool  # RUT, razón social, giro and address: enough for a factura
+    credit_limit: int
+    balance: int
+    blocked: bool
 
 
 @dataclass(frozen=True)
@@ -48,14 +89,34 @@ class CartView:
     version: int
     cashier_id: int | None
     lines: tuple[LineView, ...]
-    total: int
+    total: int  # what the document will say
     exempt: int
     net: int
     iva: int
+    credit: int = 0  # empties brought back, paying part of the total
+    document_tipo: int = 39
+    customer: CustomerView | None = None
 
     @property
     def count(self) -> int:
         return len(self.lines)
+
+    @property
+    def due(self) -> int:
+        """What the customer still has to pay after the empties."""
+        return self.total - self.credit
+
+    @property
+    def sold_lines(self) -> tuple[LineView, ...]:
+        return tuple(line for line in self.lines if line.sold)
+
+    @property
+    def pending(self) -> dict[str, bool]:
+        """What the cashier must still answer before payment."""
+        return {
+            "age": any(ln.flags.get("age_restricted") and not ln.flags.get("age_confirmed") for ln in self.lines),
+            "envase": any(ln.flags.get("envase") == "pendiente" for ln in self.lines),
+        }
 
 
 async def _cart(session: AsyncSession, lane_id: int) -> Cart:
@@ -67,43 +128,167 @@ async def _cart(session: AsyncSession, lane_id: int) -> Cart:
     return cart
 
 
-async def view(session: AsyncSession, lane_id: int) -> CartView:
+async def customer_view(session: AsyncSession, customer_id: int) -> CustomerView | None:
+    customer = await session.get(Customer, customer_id)
+    if customer is None:
+        return None
+    return CustomerView(
+        customer.id,
+        customer.name,
+        customer.rut,
+        bool(customer.rut and customer.name and customer.giro and customer.address and customer.comuna),
+        customer.credit_limit,
+        await fiado.balance(session, customer.id),
+        customer.blocked,
+    )
+
+
+def today_in_chile(now: datetime | None = None) -> date:
+    return (now or datetime.now(UTC)).astimezone(CHILE_TZ).date()
+
+
+async def view(session: AsyncSession, lane_id: int, *, now: datetime | None = None) -> CartView:
     cart = await session.scalar(select(Cart).where(Cart.lane_id == lane_id).options(selectinload(Cart.lines)))
     if cart is None:
         return CartView(lane_id, 0, None, (), 0, 0, 0, 0)
-    units = dict(
-        (
-            await session.execute(
-                select(Product.id, Product.unit).where(Product.id.in_([line.product_id for line in cart.lines]))
-            )
-        ).all()
-    )
-    taxes = dict(
-        (
-            await session.execute(
-                select(Product.id, Product.tax).where(Product.id.in_([line.product_id for line in cart.lines]))
-            )
-        ).all()
-    )
-    lines = tuple(
-        LineView(
+    ids = {line.product_id for line in cart.lines}
+    info = {
+        row.id: row
+        for row in await session.execute(
+            select(
+                Product.id,
+                Product.unit,
+                Product.tax,
+                Product.additional_tax,
+                Product.container_product_id,
+                Product.price,
+                Product.short_name,
+                Product.name,
+            ).where(Product.id.in_(ids))
+        )
+    }
+    containers = {p.container_product_id for p in info.values() if p.container_product_id}
+    if containers - info.keys():
+        for row in await session.execute(
+            select(
+                Product.id,
+                Product.unit,
+                Product.tax,
+                Product.additional_tax,
+                Product.container_product_id,
+                Product.price,
+                Product.short_name,
+                Product.name,
+            ).where(Product.id.in_(containers - info.keys()))
+        ):
+            info[row.id] = row
+    rules = await promotion_store.active_rules(session, today_in_chile(now)) if cart.lines else []
+    priced = [
+        promotions.PricedLine(
             line.line_no,
             line.product_id,
-            line.description,
             line.quantity,
-            units.get(line.product_id, "unit"),
             line.unit_price,
-            line.discount,
-            line_amount(line.unit_price, line.quantity) - line.discount,
-            taxes.get(line.product_id, "afecto"),
-            dict(line.flags or {}),
+            weighed=getattr(info.get(line.product_id), "unit", "unit") == "kg",
+            manual=bool(line.flags.get("manual")),
         )
         for line in cart.lines
+        if not line.flags.get("redeem")
+    ]
+    promos = promotions.apply(priced, rules, today_in_chile(now))
+    lines: list[LineView] = []
+    for line in cart.lines:
+        product = info.get(line.product_id)
+        unit = product.unit if product else "unit"
+        flags = dict(line.flags or {})
+        if flags.get("redeem"):
+            lines.append(
+                LineView(
+                    line.line_no,
+                    line.product_id,
+                    line.description,
+                    line.quantity,
+                    unit,
+                    line.unit_price,
+                    0,
+                    line_amount(line.unit_price, line.quantity),
+                    "exento",
+                    flags,
+                    note="Envase devuelto",
+                    redeem=True,
+                )
+            )
+            continue
+        promo = promos.get(line.line_no)
+        discount = line.discount + (promo.discount if promo else 0)
+        note = str(flags.get("manual") or "") or (promo.label if promo else "")
+        lines.append(
+            LineView(
+                line.line_no,
+                line.product_id,
+                line.description,
+                line.quantity,
+                unit,
+                line.unit_price,
+                discount,
+                line_amount(line.unit_price, line.quantity) - discount,
+                product.tax if product else "afecto",
+                flags,
+                note=note,
+                additional_tax=product.additional_tax if product else None,
+            )
+        )
+        container = info.get(product.container_product_id) if product and product.container_product_id else None
+        if container is not None and flags.get("envase") == "cobrar" and unit == "unit":
+            units = line.quantity // 1000
+            lines.append(
+                LineView(
+                    line.line_no,
+                    container.id,
+                    container.short_name or container.name,
+                    units * 1000,
+                    "unit",
+                    container.price,
+                    0,
+                    container.price * units,
+                    "exento",
+                    {},
+                    note="Depósito por envase",
+                    deposit=True,
+                )
+            )
+    sold = [line for line in lines if line.sold]
+    credit = sum(line.amount for line in lines if line.redeem)
+    customer = await customer_view(session, cart.customer_id) if cart.customer_id else None
+    tipo = cart.document_tipo if customer is not None and customer.can_invoice else 39
+    if tipo == 33:
+        totals = invoice_totals(sold)
+        total, exempt, net, iva = totals.total, totals.exento, totals.neto, totals.total - totals.neto - totals.exento
+    else:
+        exempt = sum(line.amount for line in sold if line.tax == "exento")
+        total = sum(line.amount for line in sold)
+        net, iva = split_gross(total - exempt)
+    return CartView(
+        lane_id, cart.version, cart.cashier_id, tuple(lines), total, exempt, net, iva, credit, tipo, customer
     )
-    exempt = sum(line.amount for line in lines if line.tax == "exento")
-    total = sum(line.amount for line in lines)
-    net, iva = split_gross(total - exempt)
-    return CartView(lane_id, cart.version, cart.cashier_id, lines, total, exempt, net, iva)
+
+
+def invoice_totals(lines: Sequence[LineView]) -> Totals:
+    """The factura's totals for these lines: net prices from the shelf's gross ones, IVA and ILA itemised."""
+    return compute_totals(TipoDTE.FACTURA, [factura_line(line) for line in lines], (), gross=False)
+
+
+def factura_line(line: LineView) -> Line:
+    return net_line(
+        line.description,
+        line.quantity,
+        line.unit_price,
+        line.discount,
+        exempt=line.tax == "exento",
+        deposit=line.deposit,
+        ila_code=line.additional_tax,
+        weighed=line.unit == "kg",
+    )
 
 
 def _touch(cart: Cart) -> None:
@@ -111,47 +296,224 @@ def _touch(cart: Cart) -> None:
 
 
 async def add_product(
-    session: AsyncSession, lane_id: int, product: Product, quantity: int, *, amount: int | None = None
+    session: AsyncSession,
+    lane_id: int,
+    product: Product,
+    quantity: int,
+    *,
+    amount: int | None = None,
+    now: datetime | None = None,
+    alcohol_approver: User | None = None,
 ) -> CartLine:
-    """Add a product; the same unit product scanned again adds to its line (the cashier sees "x3", not three rows)."""
+    """Add a product; the same unit product scanned again adds to its line (the cashier sees "x3", not three rows).
+
+    Alcohol outside its hours or on a ley seca date needs `alcohol_approver` (a supervisor), recorded on the line.
+    """
     if not product.active:
         raise CartError(f"«{product.name}» está desactivado y no se puede vender.", "product_inactive")
     if quantity <= 0:
         raise CartError("La cantidad debe ser mayor que cero.", "invalid_quantity")
+    override: dict[str, object] = {}
+    if product.is_alcohol:
+        reason = (await compliance.alcohol_rules(session)).blocked(now or datetime.now(UTC))
+        if reason and alcohol_approver is None:
+            raise AlcoholBlocked(reason, product.id, quantity)
+        if reason and alcohol_approver is not None:
+            override = {"alcohol_override": alcohol_approver.id}
+            await audit.record(
+                session,
+                alcohol_approver.id,
+                "sale.alcohol_override",
+                "lane",
+                lane_id,
+                {"product_id": product.id, "reason": reason},
+            )
     cart = await _cart(session, lane_id)
     if amount is not None and product.price > 0:
         # A price label (pesos): the weight is what that price buys.
         quantity = max(1, round(amount * 1000 / product.price))
-    if product.unit == "unit" and amount is None:
+    if product.unit == "unit" and amount is None and not override:
         for line in cart.lines:
-            if line.product_id == product.id and not line.discount and line.unit_price == product.price:
+            if (
+                line.product_id == product.id
+                and not line.discount
+                and not line.flags.get("manual")
+                and not line.flags.get("redeem")
+                and line.unit_price == product.price
+            ):
                 line.quantity += quantity
+                if line.flags.get("envase") == "trae" or line.flags.get("envase") == "cobrar":
+                    line.flags = {**line.flags, "envase": "pendiente"}  # the new bottles need their own answer
                 _touch(cart)
                 return line
     if len(cart.lines) >= MAX_LINES:
         raise CartError("La venta llegó al máximo de 1.000 líneas.", "too_many_lines")
+    flags: dict[str, object] = {**override}
+    if product.age_restricted:
+        flags["age_restricted"] = True
+    if product.container_product_id and product.unit == "unit":
+        flags["envase"] = "pendiente"  # "¿trae envase?": the cashier answers before payment
     line = CartLine(
-        line_no=(max((line.line_no for line in cart.lines), default=0) + 1),
+        line_no=_next_line_no(cart),
         product_id=product.id,
         description=product.short_name or product.name,
         quantity=quantity,
         unit_price=product.price,
         discount=0,
-        flags={"age_restricted": True} if product.age_restricted else {},
+        flags=flags,
     )
     cart.lines.append(line)
     _touch(cart)
     return line
 
 
-async def add_scan(session: AsyncSession, lane_id: int, code: str) -> CartLine:
+def _next_line_no(cart: Cart) -> int:
+    return max((line.line_no for line in cart.lines), default=0) + 1
+
+
+def _line(cart: Cart, line_no: int) -> CartLine:
+    line = next((line for line in cart.lines if line.line_no == line_no), None)
+    if line is None:
+        raise CartError("Esa línea ya no está en la venta.", "line_not_found")
+    return line
+
+
+async def answer_envase(session: AsyncSession, lane_id: int, line_no: int, *, brings: bool) -> str:
+    """¿Trae envase? Yes: an exchange, no deposit. No: the deposit is charged on its own line (Ley 21.368)."""
+    cart = await _cart(session, lane_id)
+    line = _line(cart, line_no)
+    if "envase" not in line.flags:
+        raise CartError("Ese producto no lleva envase retornable.", "no_container")
+    line.flags = {**line.flags, "envase": "trae" if brings else "cobrar"}
+    _touch(cart)
+    return "Envase recibido" if brings else "Depósito de envase cobrado"
+
+
+async def answer_all_envases(session: AsyncSession, lane_id: int, *, brings: bool) -> None:
+    cart = await _cart(session, lane_id)
+    for line in cart.lines:
+        if line.flags.get("envase") == "pendiente":
+            line.flags = {**line.flags, "envase": "trae" if brings else "cobrar"}
+    _touch(cart)
+
+
+async def redeem_container(session: AsyncSession, lane_id: int, container: Product, units: int) -> CartLine:
+    """Empties brought back: their deposit is credited against this sale (and the bottles go back to stock)."""
+    if units <= 0 or units > 99:
+        raise CartError("Indique cuántos envases trae (1 a 99).", "invalid_quantity")
+    is_container = await session.scalar(select(Product.id).where(Product.container_product_id == container.id).limit(1))
+    if is_container is None:
+        raise CartError(f"«{container.name}» no es un envase retornable.", "not_a_container")
+    cart = await _cart(session, lane_id)
+    line = CartLine(
+        line_no=_next_line_no(cart),
+        product_id=container.id,
+        description=container.short_name or container.name,
+        quantity=units * 1000,
+        unit_price=container.price,
+        discount=0,
+        flags={"redeem": True},
+    )
+    cart.lines.append(line)
+    _touch(cart)
+    return line
+
+
+async def adjust_line(
+    session: AsyncSession,
+    lane_id: int,
+    line_no: int,
+    *,
+    approver: User,
+    reason: str,
+    percent: int | None = None,
+    amount: int | None = None,
+    new_price: int | None = None,
+) -> str:
+    """A discount (percent or pesos) or a new unit price on one line: a supervisor's decision, audit-logged."""
+    if approver.role not in (Role.SUPERVISOR, Role.ADMINISTRADOR):
+        raise CartError("Los descuentos y cambios de precio los autoriza un supervisor.", "approval_required")
+    reason = reason.strip()
+    if not reason:
+        raise CartError("Escriba el motivo del descuento o del cambio de precio.", "reason_required")
+    if sum(x is not None for x in (percent, amount, new_price)) != 1:
+        raise CartError("Indique un porcentaje, un monto o un precio nuevo (solo uno).", "invalid_discount")
+    cart = await _cart(session, lane_id)
+    line = _line(cart, line_no)
+    if line.flags.get("redeem"):
+        raise CartError("Un envase devuelto no lleva descuento.", "invalid_discount")
+    gross = line_amount(line.unit_price, line.quantity)
+    before = {"unit_price": line.unit_price, "discount": line.discount}
+    if new_price is not None:
+        if new_price < 0:
+            raise CartError("El precio no puede ser negativo.", "invalid_price")
+        line.unit_price, line.discount = new_price, 0
+        label = f"Precio autorizado {format_clp(new_price)}"
+        action = "sale.price_override"
+    else:
+        if percent is not None:
+            if not 1 <= percent <= 100:
+                raise CartError("El porcentaje va de 1 a 100.", "invalid_discount")
+            discount = round_half_up(Decimal(gross) * percent / 100)
+            label = f"Dcto. {percent}% autorizado"
+        else:
+            discount = amount or 0
+            label = f"Dcto. {format_clp(discount)} autorizado"
+        if not 0 < discount <= gross:
+            raise CartError(
+                f"El descuento debe ser mayor que cero y no superar {format_clp(gross)}.", "invalid_discount"
+            )
+        line.discount = discount
+        action = "sale.discount"
+    line.flags = {**line.flags, "manual": label, "approved_by": approver.id, "reason": reason[:80]}
+    _touch(cart)
+    await audit.record(
+        session,
+        approver.id,
+        action,
+        "lane",
+        lane_id,
+        {
+            "line": line_no,
+            "product_id": line.product_id,
+            "before": before,
+            "unit_price": line.unit_price,
+            "discount": line.discount,
+            "reason": reason[:80],
+            "cashier_id": cart.cashier_id,
+        },
+    )
+    return label
+
+
+async def set_customer(session: AsyncSession, lane_id: int, customer_id: int | None, *, factura: bool) -> str:
+    """Who is buying (for fiado or a factura). A factura needs RUT, razón social, giro and address."""
+    cart = await _cart(session, lane_id)
+    if customer_id is None:
+        cart.customer_id, cart.document_tipo = None, 39
+        _touch(cart)
+        return "Venta sin cliente: boleta"
+    found = await customer_view(session, customer_id)
+    if found is None:
+        raise CartError("El cliente no existe.", "not_found")
+    if factura and not found.can_invoice:
+        raise CartError(
+            f"Para facturar a {found.name} faltan datos: RUT, razón social, giro, dirección y comuna.",
+            "customer_incomplete",
+        )
+    cart.customer_id, cart.document_tipo = customer_id, 33 if factura else 39
+    _touch(cart)
+    return f"{'Factura' if factura else 'Boleta'} a {found.name}"
+
+
+async def add_scan(session: AsyncSession, lane_id: int, code: str, *, now: datetime | None = None) -> CartLine:
     match = await catalog.find_by_scan(session, code)
     if match is None:
         raise UnknownBarcode(f"El código {code.strip()} no está en el catálogo.")
     quantity = match.quantity if match.quantity is not None else 1000
     if match.product.unit == "kg" and match.quantity is None and match.amount is None:
         raise CartError(f"«{match.product.name}» se vende por peso: use la balanza.", "needs_weight")
-    return await add_product(session, lane_id, match.product, quantity, amount=match.amount)
+    return await add_product(session, lane_id, match.product, quantity, amount=match.amount, now=now)
 
 
 async def set_quantity(session: AsyncSession, lane_id: int, line_no: int, quantity: int) -> None:
@@ -197,7 +559,7 @@ async def clear(session: AsyncSession, lane_id: int) -> None:
     """Void the uncommitted cart (no approval needed: nothing was sold)."""
     cart = await _cart(session, lane_id)
     cart.lines.clear()
-    cart.customer_id = None
+    cart.customer_id, cart.document_tipo = None, 39
     _touch(cart)
 
 

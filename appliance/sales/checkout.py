@@ -13,8 +13,20 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from appliance.cash import sessions as cash
-from appliance.db.models import Lane, OutboxEntry, Payment, PaymentMethod, Product, Sale, SaleLine, StockReason
+from appliance.core.money import format_clp
+from appliance.db.models import (
+    Customer,
+    Lane,
+    OutboxEntry,
+    Payment,
+    PaymentMethod,
+    Product,
+    Sale,
+    SaleLine,
+    StockReason,
+)
 from appliance.sales import cart as carts
+from appliance.sales import fiado
 from appliance.sales.cart import CartError
 from appliance.sales.tenders import Settlement, Tender, settle
 from appliance.sii import stamping
@@ -49,12 +61,23 @@ async def checkout(
     current = await cash.current(session, lane_id)
     if current is None:
         raise CartError("Abra la caja (turno) antes de vender.", "no_cash_session")
-    view = await carts.view(session, lane_id)
-    if not view.lines:
+    view = await carts.view(session, lane_id, now=now)
+    sold = view.sold_lines
+    if not sold:
         raise CartError("La venta no tiene productos.", "empty_cart")
-    if any(line.flags.get("age_restricted") and not line.flags.get("age_confirmed") for line in view.lines):
+    if view.pending["age"]:
         raise CartError("Confirme la edad del cliente para los productos +18.", "age_not_confirmed")
+    if view.pending["envase"]:
+        raise CartError("Indique si el cliente trae envase para las bebidas retornables.", "envase_pending")
+    if view.credit > view.total:
+        raise CartError(
+            f"Los envases devueltos ({format_clp(view.credit)}) superan la compra ({format_clp(view.total)}): "
+            "quite envases o devuelva la diferencia desde Turno.",
+            "credit_exceeds_total",
+        )
+    tenders = [*tenders, Tender(PaymentMethod.ENVASE, view.credit)] if view.credit else list(tenders)
     settlement = settle(view.total, tenders)
+    customer = await session.get(Customer, view.customer.id) if view.customer else None
     number = int(await session.scalar(select(func.coalesce(func.max(Sale.number), 0))) or 0) + 1
     sale = Sale(
         number=number,
@@ -62,31 +85,32 @@ async def checkout(
         lane=lane.code,
         cash_session_id=current.id,
         cashier_id=cashier_id,
-        customer_id=None,
+        customer_id=customer.id if customer else None,
         status="completed",
         total=view.total,
         net=view.net,
         iva=view.iva,
         exempt=view.exempt,
-        additional_tax=0,
-        discount=sum(line.discount for line in view.lines),
+        additional_tax=max(0, view.total - view.net - view.iva - view.exempt),
+        discount=sum(line.discount for line in sold),
         cash_rounding=settlement.rounding,
     )
     session.add(sale)
     await session.flush()
-    costs = dict(
-        (
-            await session.execute(
-                select(Product.id, Product.avg_cost).where(Product.id.in_([line.product_id for line in view.lines]))
-            )
-        ).all()
-    )
+    fiado_amount = sum(p.amount for p in settlement.payments if p.method == PaymentMethod.FIADO)
+    if fiado_amount:
+        if customer is None:
+            raise CartError("Para vender fiado, elija primero el cliente.", "fiado_needs_customer")
+        await fiado.charge(session, customer, fiado_amount, sale_id=sale.id, user_id=cashier_id, now=now)
+    ids = {line.product_id for line in view.lines}
+    costs = dict((await session.execute(select(Product.id, Product.avg_cost).where(Product.id.in_(ids)))).all())
     negative = []
-    for line in view.lines:
+    # Lines are numbered afresh: a deposit shares its drink's cart line number, the sale's lines are 1…n.
+    for number_on_sale, line in enumerate(sold, start=1):
         session.add(
             SaleLine(
                 sale_id=sale.id,
-                line_no=line.line_no,
+                line_no=number_on_sale,
                 product_id=line.product_id,
                 description=line.description,
                 quantity=line.quantity,
@@ -94,7 +118,10 @@ async def checkout(
                 discount=line.discount,
                 amount=line.amount,
                 tax=line.tax,
+                additional_tax_code=line.additional_tax,
                 unit_cost=costs.get(line.product_id, 0),
+                note=line.note[:40],
+                deposit=line.deposit,
             )
         )
         moved = await stock.record_move(
@@ -109,23 +136,46 @@ async def checkout(
         )
         if moved.negative:
             negative.append(line.product_id)
-    # The boleta: folio, timbre and signature in this same transaction, so a sale never exists without its document.
+    for line in view.lines:
+        if line.redeem:  # the empties are the shop's again
+            await stock.record_move(
+                session,
+                product_id=line.product_id,
+                location="sala",
+                quantity=line.quantity,
+                reason=StockReason.RETURN,
+                user_id=cashier_id,
+                ref_type="sale",
+                ref_id=str(sale.id),
+            )
+    # The document: folio, timbre and signature in this same transaction, so a sale never exists without it.
+    tipo = TipoDTE.FACTURA if view.document_tipo == 33 else TipoDTE.BOLETA
     document, issued = await stamping.stamp(
         session,
         secrets_dir,
-        tipo=TipoDTE.BOLETA,
+        tipo=tipo,
         now=now,
         sale_id=sale.id,
         lines=[
             stamping.SoldLine(
-                line.product_id, line.description, line.quantity, line.unit_price, line.discount, line.tax
+                line.product_id,
+                line.description,
+                line.quantity,
+                line.unit_price,
+                line.discount,
+                line.tax,
+                deposit=line.deposit,
+                additional_tax=line.additional_tax,
+                note=line.note,
             )
-            for line in view.lines
+            for line in sold
         ],
+        buyer=stamping.buyer(customer) if tipo is TipoDTE.FACTURA and customer else None,
+        payment_form=2 if fiado_amount == view.total else 1,
     )
     if issued.totals.total != view.total:
         raise CartError(
-            f"El total de la boleta ({issued.totals.total}) no coincide con el de la venta ({view.total}).",
+            f"El total del documento ({issued.totals.total}) no coincide con el de la venta ({view.total}).",
             "totals_mismatch",
         )
     for payment in settlement.payments:

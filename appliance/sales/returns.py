@@ -38,8 +38,10 @@ from appliance.db.models import (
     User,
 )
 from appliance.sii import stamping
+from appliance.sii.amounts import compute_totals
 from appliance.sii.doctypes import TipoDTE
-from appliance.sii.spec import CodRef, Reference
+from appliance.sii.invoice_lines import net_line
+from appliance.sii.spec import CodRef, Line, Reference
 from appliance.stock import service as stock
 
 
@@ -127,9 +129,12 @@ async def process(
     lane = await session.get(Lane, lane_id)
     if sale is None or lane is None:
         raise ReturnError("La venta no existe.", "not_found")
-    boleta = await session.scalar(select(Document).where(Document.sale_id == sale_id, Document.tipo == 39))
+    boleta = await session.scalar(
+        select(Document).where(Document.sale_id == sale_id, Document.tipo.in_((39, 33))).order_by(Document.id)
+    )
     if boleta is None:
         raise ReturnError("Esa venta no tiene boleta electrónica: no se puede emitir nota de crédito.", "no_document")
+    factura = boleta.tipo == 33
     rows = {r.line.id: r for r in await returnable(session, sale_id)}
     picked = {line_id: qty for line_id, qty in quantities.items() if qty > 0}
     if not picked:
@@ -154,6 +159,14 @@ async def process(
         # A partly returned line gives back its share of what was paid (discounts included), never more.
         amounts[line_id] = round_half_up(Decimal(line.amount) * qty / line.quantity)
     total = sum(amounts.values())
+    if factura:
+        # The nota mirrors the factura: net prices, IVA and ILA on top; what comes back is the nota's own total.
+        total = compute_totals(
+            TipoDTE.NOTA_CREDITO,
+            [_net(rows[i].line, qty, amounts[i]) for i, qty in picked.items()],
+            (),
+            gross=False,
+        ).total
     whole = all(rows[i].returned == 0 for i in rows) and all(picked.get(i, 0) == rows[i].line.quantity for i in rows)
     current = await cash.current(session, lane_id)
     refund_cash = cash_rounding(total) if refund_method == PaymentMethod.EFECTIVO.value else 0
@@ -215,10 +228,19 @@ async def process(
         # Unit price and discount chosen so the nota's MontoItem is exactly the amount given back.
         discount = line_amount(line.unit_price, qty) - amounts[line_id]
         sold_lines.append(
-            stamping.SoldLine(line.product_id, line.description, qty, line.unit_price, max(discount, 0), line.tax)
+            stamping.SoldLine(
+                line.product_id,
+                line.description,
+                qty,
+                line.unit_price,
+                max(discount, 0),
+                line.tax,
+                deposit=line.deposit,
+                additional_tax=line.additional_tax_code,
+            )
         )
     reference = Reference(
-        tipo_doc=39,
+        tipo_doc=boleta.tipo,
         folio=boleta.folio,
         fecha=boleta.issued_at.astimezone(CHILE_TZ).date(),
         cod_ref=CodRef.ANULA if whole else CodRef.CORRIGE_MONTOS,
@@ -232,7 +254,7 @@ async def process(
         now=now,
         sale_id=sale_id,
         references=(reference,),
-        gross_prices=True,
+        gross_prices=not factura,
     )
     if issued.totals.total != total:
         raise ReturnError(
@@ -256,3 +278,16 @@ async def process(
         },
     )
     return ReturnResult(record.id, total, refund_method, refund_cash, document.id, document.folio)
+
+
+def _net(line: SaleLine, qty: int, amount: int) -> Line:
+    return net_line(
+        line.description,
+        qty,
+        line.unit_price,
+        max(line_amount(line.unit_price, qty) - amount, 0),
+        exempt=line.tax == "exento",
+        deposit=line.deposit,
+        ila_code=line.additional_tax_code,
+        weighed=False,
+    )

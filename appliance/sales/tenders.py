@@ -14,13 +14,20 @@ from appliance.core.errors import DomainError
 from appliance.core.money import cash_rounding, format_clp
 from appliance.db.models import PaymentMethod
 
-NON_CASH = (PaymentMethod.DEBITO, PaymentMethod.CREDITO, PaymentMethod.TRANSFERENCIA, PaymentMethod.FIADO)
+NON_CASH = (
+    PaymentMethod.DEBITO,
+    PaymentMethod.CREDITO,
+    PaymentMethod.TRANSFERENCIA,
+    PaymentMethod.FIADO,
+    PaymentMethod.ENVASE,
+)
 METHOD_LABELS = {
     PaymentMethod.EFECTIVO: "Efectivo",
     PaymentMethod.DEBITO: "Débito",
     PaymentMethod.CREDITO: "Crédito",
     PaymentMethod.TRANSFERENCIA: "Transferencia",
     PaymentMethod.FIADO: "Fiado",
+    PaymentMethod.ENVASE: "Envases devueltos",
 }
 # Common Chilean bills, for the quick-tender buttons.
 BILLS = (1_000, 2_000, 5_000, 10_000, 20_000)
@@ -75,7 +82,7 @@ def settle(total: int, tenders: Sequence[Tender]) -> Settlement:
     covered = sum(t.amount for t in non_cash)
     if covered > total:
         raise TenderError(
-            f"Los pagos con tarjeta, transferencia o fiado ({format_clp(covered)}) superan el total "
+            f"Los pagos con tarjeta, transferencia, fiado o envases ({format_clp(covered)}) superan el total "
             f"({format_clp(total)}): a esos medios no se les da vuelto."
         )
     payments = [PaymentLine(t.method, t.amount, reference=t.reference) for t in non_cash]

@@ -18,12 +18,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from appliance.core.clock import CHILE_TZ
 from appliance.core.errors import DomainError
 from appliance.core.rut import Rut
-from appliance.db.models import Company, Document, Product
+from appliance.db.models import Company, Customer, Document, Product
 from appliance.sii import folios
 from appliance.sii.certificate import Certificate, CertificateStore, load_pkcs12
 from appliance.sii.doctypes import TipoDTE
+from appliance.sii.invoice_lines import net_line
 from appliance.sii.service import IssuedDocument, issue_document
-from appliance.sii.spec import DocumentSpec, Issuer, Line, LineKind, Reference
+from appliance.sii.spec import ANONYMOUS_BUYER, Buyer, DocumentSpec, Issuer, Line, LineKind, Reference
 
 
 class ClockBehind(DomainError):
@@ -38,6 +39,9 @@ class SoldLine:
     unit_price: int
     discount: int
     tax: str
+    deposit: bool = False  # a container deposit: IndExe 3 on a factura, IndExe 1 on a boleta
+    additional_tax: int | None = None  # ILA code, itemised on a factura
+    note: str = ""  # the promotion or authorised discount: DscItem
 
 
 def certificate_store(secrets_dir: Path) -> CertificateStore:
@@ -63,6 +67,49 @@ def load_certificate(secrets_dir: Path, now: datetime) -> Certificate:
     )
     certificate.ensure_valid_at(now)
     return certificate
+
+
+def _spec_line(tipo: TipoDTE, line: SoldLine, product: Product | None, gross_prices: bool | None) -> Line:
+    weighed = product.unit == "kg" if product else False
+    code = product.code if product else ""
+    if not tipo.is_boleta and gross_prices is not True:
+        # Shelf prices are gross; a factura carries net ones with IVA and ILA itemised on top.
+        return net_line(
+            line.description,
+            line.quantity,
+            line.unit_price,
+            line.discount,
+            exempt=line.tax == "exento",
+            deposit=line.deposit,
+            ila_code=line.additional_tax,
+            weighed=weighed,
+            code=code,
+        )
+    kind = LineKind.DEPOSITO if line.deposit else LineKind.EXENTO if line.tax == "exento" else LineKind.AFECTO
+    return Line(
+        name=line.description,
+        quantity_milli=line.quantity,
+        unit_price=line.unit_price,
+        discount=line.discount,
+        kind=kind,
+        weighed=weighed,
+        code=code,
+        description=line.note,
+    )
+
+
+def buyer(customer: Customer) -> Buyer:
+    """The Receptor of a factura from the customer's record (checked complete when chosen at the counter)."""
+    if not customer.rut:
+        raise DomainError(f"{customer.name} no tiene RUT: no se le puede facturar.", "customer_incomplete")
+    return Buyer(
+        rut=Rut.parse(customer.rut),
+        razon_social=customer.name,
+        giro=customer.giro,
+        direccion=customer.address,
+        comuna=customer.comuna,
+        correo=customer.email,
+    )
 
 
 def issuer(company: Company) -> Issuer:
@@ -97,6 +144,8 @@ async def stamp(
     sale_id: int | None,
     references: tuple[Reference, ...] = (),
     gross_prices: bool | None = None,
+    buyer: Buyer | None = None,
+    payment_form: int | None = None,
 ) -> tuple[Document, IssuedDocument]:
     """Take the next folio of `tipo`, build, stamp and sign the document, and add it to the session.
 
@@ -120,18 +169,9 @@ async def stamp(
         folio=folio,
         issued_at=now,
         issuer=issuer(company),
-        lines=tuple(
-            Line(
-                name=line.description,
-                quantity_milli=line.quantity,
-                unit_price=line.unit_price,
-                discount=line.discount,
-                kind=LineKind.EXENTO if line.tax == "exento" else LineKind.AFECTO,
-                weighed=products[line.product_id].unit == "kg" if line.product_id in products else False,
-                code=products[line.product_id].code if line.product_id in products else "",
-            )
-            for line in lines
-        ),
+        lines=tuple(_spec_line(tipo, line, products.get(line.product_id), gross_prices) for line in lines),
+        buyer=buyer or ANONYMOUS_BUYER,
+        payment_form=payment_form if not tipo.is_boleta else None,
         references=references,
         gross_prices=gross_prices,
     )

@@ -38,6 +38,7 @@ async def _page(request: Request[Any, Any, Any], *, error: str | None = None, st
         report=report,
         error=error,
         labels=cash.MOVEMENT_LABELS,
+        report_labels=cash.REPORT_LABELS,
         denominations=cash.DENOMINATIONS,
         supervisors=supervisors,
     )
@@ -125,6 +126,7 @@ async def close_cash(request: Request[Any, Any, Any]) -> Template:
         report=report,
         approver=approver,
         labels=cash.MOVEMENT_LABELS,
+        report_labels=cash.REPORT_LABELS,
     )
 
 
