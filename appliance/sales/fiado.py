@@ -49,9 +49,10 @@ async def check(session: AsyncSession, customer: Customer | None, amount: int) -
 
 
 async def charge(
-    session: AsyncSession, customer: Customer, amount: int, *, sale_id: int, user_id: int, now: datetime
+    session: AsyncSession, customer: Customer | None, amount: int, *, sale_id: int, user_id: int, now: datetime
 ) -> None:
     await check(session, customer, amount)
+    assert customer is not None  # check() refuses a fiado without a customer
     session.add(
         CustomerAccountEntry(
             customer_id=customer.id, at=now, kind="cargo", amount=amount, sale_id=sale_id, user_id=user_id

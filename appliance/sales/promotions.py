@@ -108,17 +108,16 @@ def _pack(group: Sequence[PricedLine], size: int, price: int) -> dict[int, int]:
     saving = regular - packs * price
     if saving <= 0:
         return {}
-    # Spread the saving over the packed units in proportion to their price; the last line takes the remainder.
+    # Spread the saving over the lines in proportion to what their packed units cost (largest remainder): each share
+    # stays below the line's own packed value, and the shares add up to the saving exactly.
     by_line: dict[int, int] = {}
     for unit_price, line_no in packed:
         by_line[line_no] = by_line.get(line_no, 0) + unit_price
-    discounts: dict[int, int] = {}
-    given = 0
-    ordered = sorted(by_line)
-    for n, line_no in enumerate(ordered):
-        share = saving - given if n == len(ordered) - 1 else saving * by_line[line_no] // regular
-        discounts[line_no] = share
-        given += share
+    shares = {line_no: divmod(saving * value, regular) for line_no, value in by_line.items()}
+    discounts = {line_no: whole for line_no, (whole, _) in shares.items()}
+    left = saving - sum(discounts.values())
+    for line_no in sorted(shares, key=lambda n: (-shares[n][1], n))[:left]:
+        discounts[line_no] += 1
     return discounts
 
 

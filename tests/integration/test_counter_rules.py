@@ -1,0 +1,358 @@
+"""The counter's rules on a real SQLite file, down to the signed document: promotions, supervisor discounts and
+price overrides, alcohol hours and ley seca, returnable containers (Ley 21.368), fiado and the factura."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime, time
+from pathlib import Path
+
+import pytest
+from lxml import etree
+from sqlalchemy import func, select
+
+from appliance.cash import sessions as cash
+from appliance.catalog import promotions as promotion_store
+from appliance.catalog import service as catalog
+from appliance.catalog.draft import parse_product
+from appliance.db import migrate
+from appliance.db.engine import Database
+from appliance.db.models import (
+    AuditEntry,
+    Company,
+    Customer,
+    CustomerAccountEntry,
+    Document,
+    Lane,
+    Payment,
+    Product,
+    Sale,
+    SaleLine,
+    User,
+)
+from appliance.db.models import PaymentMethod as M
+from appliance.sales import cart, checkout, compliance, fiado, returns
+from appliance.sales.cart import AlcoholBlocked, CartError
+from appliance.sales.fiado import FiadoError
+from appliance.sales.tenders import Tender
+from appliance.sii import local_setup
+from appliance.sii.canonical import parse_latin1
+from appliance.sii.schemas import SchemaKind, schema_errors
+from appliance.stock import service as stock
+from appliance.users import service as users
+from tests.support import TEST_COMPANY
+
+NOW = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)  # 12:00 in Santiago
+SII = "{http://www.sii.cl/SiiDte}"
+
+
+@pytest.fixture
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
+    path = tmp_path / "shop.sqlite"
+    migrate.upgrade(path, tmp_path / "backups")
+    database = Database(path)
+    async with database.write() as s:
+        s.add(Company(id=1, **TEST_COMPANY))
+        await s.flush()
+        await local_setup.provision(s, tmp_path / "secrets", now=NOW)
+        for fields in (
+            {"code": "Y1", "name": "Yogur Frutilla", "price": "790", "barcodes": "7801234500013"},
+            {"code": "Y2", "name": "Yogur Durazno", "price": "790"},
+            {"code": "ENV1", "name": "Envase Retornable 1,25 L", "price": "300", "tax": "exento"},
+            {
+                "code": "B1",
+                "name": "Bebida Cola 1,25 L Retornable",
+                "price": "1.200",
+                "additional_tax": "271",
+                "container_code": "ENV1",
+            },
+            {"code": "V1", "name": "Vino Tinto 750 cc", "price": "3.990", "additional_tax": "25"},
+            {"code": "Q1", "name": "Queso Gauda", "price": "9.990", "unit": "kg"},
+        ):
+            await catalog.create(s, parse_product(fields), user_id=None)
+        s.add(Lane(code="caja-1", name="Caja 1"))
+        await users.create(s, username="carla", full_name="Carla", role="cajero", password="x" * 8, actor_id=None)
+        await users.create(s, username="sergio", full_name="Sergio", role="supervisor", password="y" * 8, actor_id=None)
+        s.add_all(
+            [
+                Customer(name="Doña Rosa", credit_limit=10_000),
+                Customer(name="Don Lucho", credit_limit=50_000, blocked=True),
+                Customer(
+                    rut="77123456-9",
+                    name="Restorán El Roble Ltda.",
+                    giro="Restaurante",
+                    address="Av. Grecia 1500",
+                    comuna="Ñuñoa",
+                    credit_limit=0,
+                ),
+            ]
+        )
+        await cash.open_session(s, 1, user_id=1, opening_float=20_000, now=NOW)
+    yield database
+    await database.dispose()
+
+
+async def _product(s: object, code: str) -> Product:
+    product = await catalog.by_code(s, code)  # type: ignore[arg-type]
+    assert product is not None
+    return product
+
+
+async def _user(s: object, username: str) -> User:
+    user = await s.scalar(select(User).where(User.username == username))  # type: ignore[attr-defined]
+    assert user is not None
+    return user  # type: ignore[no-any-return]
+
+
+async def _pay(db: Database, tenders: list[Tender], now: datetime = NOW) -> checkout.CheckoutResult:
+    async with db.write() as s:
+        return await checkout.checkout(s, 1, tenders, cashier_id=1, now=now, secrets_dir=db.path.parent / "secrets")
+
+
+async def _document(db: Database, sale_id: int) -> etree._Element:
+    async with db.read() as s:
+        doc = await s.scalar(select(Document).where(Document.sale_id == sale_id))
+        assert doc is not None
+        return parse_latin1(doc.signed_xml)
+
+
+async def test_pack_price_is_shown_per_line_and_lands_on_the_boleta(db: Database) -> None:
+    async with db.write() as s:
+        draft, errors = promotion_store.parse_form(
+            {
+                "name": "Yogur 3 x $2.000",
+                "kind": "pack",
+                "quantity": "3",
+                "price": "$2.000",
+                "products": "Y1\nY2",
+                "active": "on",
+            },
+            [],
+        )
+        assert errors == {}
+        await promotion_store.save(s, draft, errors, promo_id=None, user_id=None)  # type: ignore[arg-type]
+        await cart.add_scan(s, 1, "7801234500013")
+        await cart.add_scan(s, 1, "7801234500013")
+        await cart.add_product(s, 1, await _product(s, "Y2"), 2_000)
+        view = await cart.view(s, 1, now=NOW)
+    # Four yogurts at $790 = $3.160; one pack of three for $2.000 saves $370, spread over both lines.
+    assert view.total == 3_160 - 370
+    assert {line.note for line in view.lines} == {"3 x $2.000"}
+    assert sum(line.discount for line in view.lines) == 370
+    result = await _pay(db, [Tender(M.EFECTIVO, 3_000)])
+    xml = await _document(db, result.sale_id)
+    assert int(xml.findtext(f".//{SII}MntTotal") or 0) == 2_790
+    assert [d.text for d in xml.iter(f"{SII}DscItem")] == ["3 x $2.000", "3 x $2.000"]
+    async with db.read() as s:
+        notes = list(await s.scalars(select(SaleLine.note).where(SaleLine.sale_id == result.sale_id)))
+    assert notes == ["3 x $2.000", "3 x $2.000"]
+
+
+async def test_percentage_off_a_category_only_within_its_dates(db: Database) -> None:
+    async with db.write() as s:
+        cheese = await _product(s, "Q1")
+        draft, errors = promotion_store.parse_form(
+            {
+                "name": "Quesos",
+                "kind": "percent",
+                "percent": "20",
+                "products": "Q1",
+                "active": "on",
+                "starts_on": "2026-11-20",
+                "ends_on": "2026-11-22",
+            },
+            [],
+        )
+        await promotion_store.save(s, draft, errors, promo_id=None, user_id=None)  # type: ignore[arg-type]
+        await cart.add_product(s, 1, cheese, 500)  # 0,5 kg at $9.990 = $4.995
+        assert (await cart.view(s, 1, now=NOW)).total == 3_996  # 20 % = 999
+        assert (await cart.view(s, 1, now=datetime(2026, 11, 23, 15, tzinfo=UTC))).total == 4_995
+
+
+async def test_bad_promotion_forms_are_refused_field_by_field(db: Database) -> None:
+    _, errors = promotion_store.parse_form({"name": "", "kind": "nxm", "quantity": "2", "pay": "2"}, [])
+    assert set(errors) == {"name", "pay", "products"}
+    draft, errors = promotion_store.parse_form({"name": "X", "kind": "percent", "percent": "95", "products": "Z9"}, [])
+    assert errors == {"percent": "porcentaje: un número entero de 1 a 90"}
+    async with db.write() as s:
+        with pytest.raises(promotion_store.PromotionInvalid) as caught:
+            await promotion_store.save(s, draft, dict(errors), promo_id=None, user_id=None)  # type: ignore[arg-type]
+    assert caught.value.errors["products"] == "el producto Z9 no existe"
+
+
+async def test_discounts_and_price_overrides_need_a_supervisor_and_are_audited(db: Database) -> None:
+    async with db.write() as s:
+        carla = await _user(s, "carla")
+        sergio = await _user(s, "sergio")
+        assert carla and sergio
+        await cart.add_product(s, 1, await _product(s, "V1"), 2_000)
+        with pytest.raises(CartError, match="supervisor"):
+            await cart.adjust_line(s, 1, 1, approver=carla, reason="cliente frecuente", percent=10)
+        with pytest.raises(CartError, match="motivo"):
+            await cart.adjust_line(s, 1, 1, approver=sergio, reason=" ", percent=10)
+        await cart.adjust_line(s, 1, 1, approver=sergio, reason="botella con etiqueta rota", percent=10)
+        view = await cart.view(s, 1, now=NOW)
+        assert view.total == 7_980 - 798 and view.lines[0].note == "Dcto. 10% autorizado"
+        await cart.adjust_line(s, 1, 1, approver=sergio, reason="precio de lista antiguo", new_price=3_500)
+        assert (await cart.view(s, 1, now=NOW)).total == 7_000
+        entries = list(await s.scalars(select(AuditEntry).where(AuditEntry.action.like("sale.%"))))
+    assert [e.action for e in entries] == ["sale.discount", "sale.price_override"]
+    assert entries[0].user_id == sergio.id and entries[0].detail["reason"] == "botella con etiqueta rota"
+
+
+async def test_alcohol_outside_hours_and_on_ley_seca_needs_a_supervisor(db: Database) -> None:
+    night = datetime(2026, 11, 20, 6, 30, tzinfo=UTC)  # 03:30 in Santiago: outside 10:00–01:00
+    async with db.write() as s:
+        wine = await _product(s, "V1")
+        with pytest.raises(AlcoholBlocked, match="Fuera del horario"):
+            await cart.add_product(s, 1, wine, 1_000, now=night)
+        await compliance.save(s, compliance.AlcoholRules(time(10), time(1), (date(2026, 11, 20),)))
+        with pytest.raises(AlcoholBlocked, match="ley seca"):
+            await cart.add_product(s, 1, wine, 1_000, now=NOW)
+        # 00:30 of the next day still belongs to the dry night.
+        with pytest.raises(AlcoholBlocked, match="ley seca"):
+            await cart.add_product(s, 1, wine, 1_000, now=datetime(2026, 11, 21, 3, 30, tzinfo=UTC))
+        await cart.add_product(s, 1, await _product(s, "Y1"), 1_000, now=NOW)  # the rest sells as usual
+        sergio = await _user(s, "sergio")
+        line = await cart.add_product(s, 1, wine, 1_000, now=NOW, alcohol_approver=sergio)
+        assert line.flags["alcohol_override"] == sergio.id  # type: ignore[union-attr]
+        audit = await s.scalar(select(AuditEntry).where(AuditEntry.action == "sale.alcohol_override"))
+    assert audit is not None and "ley seca" in audit.detail["reason"]
+
+
+def test_alcohol_hours_form_is_checked() -> None:
+    rules, errors = compliance.parse_form({"alcohol_from": "25:00", "alcohol_until": "01:00", "dry_dates": "18-09"})
+    assert rules is None and set(errors) == {"alcohol_from", "dry_dates"}
+    rules, errors = compliance.parse_form(
+        {"alcohol_from": "09:00", "alcohol_until": "23:30", "dry_dates": "2026-12-14, 2026-12-13"}
+    )
+    assert rules is not None and rules.dry_dates == (date(2026, 12, 13), date(2026, 12, 14))
+    assert rules.blocked(datetime(2026, 11, 21, 3, 0, tzinfo=UTC)) is not None  # 00:00 Santiago
+    assert rules.blocked(datetime(2026, 11, 21, 13, 0, tzinfo=UTC)) is None  # 10:00 Santiago
+
+
+async def test_envase_question_deposit_exchange_and_empties_brought_back(db: Database) -> None:
+    async with db.write() as s:
+        drink, empty = await _product(s, "B1"), await _product(s, "ENV1")
+        await cart.add_product(s, 1, drink, 2_000)
+        with pytest.raises(CartError, match="trae envase"):
+            await checkout.checkout(
+                s, 1, [Tender(M.EFECTIVO, 5_000)], cashier_id=1, now=NOW, secrets_dir=db.path.parent / "secrets"
+            )
+        await cart.answer_envase(s, 1, 1, brings=False)  # no bottle: two deposits charged
+        view = await cart.view(s, 1, now=NOW)
+        assert [(ln.description, ln.amount, ln.deposit) for ln in view.lines] == [
+            ("Bebida Cola 1,25 L Retornable", 2_400, False),
+            ("Envase Retornable 1,25 L", 600, True),
+        ]
+        await cart.add_product(s, 1, await _product(s, "Y1"), 1_000)
+        await cart.redeem_container(s, 1, empty, 1)  # and one empty from last week
+        view = await cart.view(s, 1, now=NOW)
+        assert (view.total, view.credit, view.due) == (3_790, 300, 3_490)
+        with pytest.raises(CartError, match="no es un envase"):
+            await cart.redeem_container(s, 1, drink, 1)
+    result = await _pay(db, [Tender(M.EFECTIVO, 3_490)])
+    xml = await _document(db, result.sale_id)
+    deposit = [d for d in xml.iter(f"{SII}Detalle") if d.findtext(f"{SII}NmbItem") == "Envase Retornable 1,25 L"]
+    assert deposit and deposit[0].findtext(f"{SII}IndExe") == "1"  # a boleta has no IndExe 3: exempt (NOTES)
+    assert int(xml.findtext(f".//{SII}MntTotal") or 0) == 3_790  # the document keeps the full total
+    assert schema_errors(SchemaKind.BOLETA, xml) == ()
+    async with db.read() as s:
+        payments = dict((await s.execute(select(Payment.method, Payment.amount).where(Payment.sale_id == 1))).all())
+        assert payments == {"envase": 300, "efectivo": 3_490}
+        # Two bottles left full, one empty came back: the container stock moved −2 + 1.
+        assert (await stock.levels(s, empty.id))["sala"] == -1_000
+
+
+async def test_trae_envase_is_an_exchange_without_deposit(db: Database) -> None:
+    async with db.write() as s:
+        await cart.add_product(s, 1, await _product(s, "B1"), 1_000)
+        await cart.answer_envase(s, 1, 1, brings=True)
+        view = await cart.view(s, 1, now=NOW)
+    assert [ln.deposit for ln in view.lines] == [False] and view.total == 1_200
+
+
+async def test_fiado_within_the_limit_blocked_and_over_limit(db: Database) -> None:
+    async with db.write() as s:
+        rosa = await s.scalar(select(Customer).where(Customer.name == "Doña Rosa"))
+        lucho = await s.scalar(select(Customer).where(Customer.name == "Don Lucho"))
+        assert rosa and lucho
+        await cart.add_product(s, 1, await _product(s, "V1"), 2_000)  # $7.980
+        await cart.confirm_age(s, 1, user_id=1)
+    with pytest.raises(FiadoError, match="elija primero el cliente"):
+        await _pay(db, [Tender(M.FIADO, 7_980)])
+    async with db.write() as s:
+        await cart.set_customer(s, 1, lucho.id, factura=False)
+        await cart.confirm_age(s, 1, user_id=1)
+    with pytest.raises(FiadoError, match="bloqueado"):
+        await _pay(db, [Tender(M.FIADO, 7_980)])
+    async with db.write() as s:
+        await cart.set_customer(s, 1, rosa.id, factura=False)
+    result = await _pay(db, [Tender(M.FIADO, 7_980)])
+    async with db.write() as s:
+        assert await fiado.balance(s, rosa.id) == 7_980
+        await cart.add_product(s, 1, await _product(s, "V1"), 1_000)
+        await cart.set_customer(s, 1, rosa.id, factura=False)
+        await cart.confirm_age(s, 1, user_id=1)
+    with pytest.raises(FiadoError, match="puede fiar hasta \\$2.020"):
+        await _pay(db, [Tender(M.FIADO, 3_990)])
+    mixed = await _pay(db, [Tender(M.FIADO, 2_000), Tender(M.EFECTIVO, 2_000)])  # what's left of the limit + cash
+    async with db.write() as s:
+        assert await fiado.balance(s, rosa.id) == 9_980
+        session_row = await cash.current(s, 1)
+        assert session_row is not None
+        left = await fiado.pay(s, rosa.id, 5_000, method="efectivo", user_id=1, now=NOW, cash_session_id=session_row.id)
+        assert left == 4_980
+        with pytest.raises(FiadoError, match="no puede ser mayor"):
+            await fiado.pay(s, rosa.id, 5_000, method="efectivo", user_id=1, now=NOW, cash_session_id=session_row.id)
+        report = await cash.x_report(s, session_row.id)
+        sale = await s.get(Sale, result.sale_id)
+        assert sale is not None and sale.customer_id == rosa.id
+        count = await s.scalar(select(func.count()).select_from(CustomerAccountEntry))
+    assert count == 3 and mixed.total == 3_990
+    assert report.movements.get("abono_fiado") == 5_000
+    assert report.expected_cash == 20_000 + 1_990 + 5_000  # float + the cash part (rounded) + the abono
+
+
+async def test_factura_at_the_counter_with_net_prices_and_ila_and_its_nota(db: Database) -> None:
+    async with db.write() as s:
+        rosa = await s.scalar(select(Customer).where(Customer.name == "Doña Rosa"))
+        roble = await s.scalar(select(Customer).where(Customer.rut == "77123456-9"))
+        assert rosa and roble
+        with pytest.raises(CartError, match="faltan datos"):
+            await cart.set_customer(s, 1, rosa.id, factura=True)
+        await cart.set_customer(s, 1, roble.id, factura=True)
+        await cart.add_product(s, 1, await _product(s, "V1"), 6_000)  # 6 × $3.990 = $23.940 gross
+        await cart.add_product(s, 1, await _product(s, "Y1"), 2_000)
+        await cart.confirm_age(s, 1, user_id=1)
+        view = await cart.view(s, 1, now=NOW)
+    assert view.document_tipo == 33
+    assert abs(view.total - (23_940 + 1_580)) <= 2  # net + IVA + ILA comes back to the shelf price ± rounding
+    result = await _pay(db, [Tender(M.TRANSFERENCIA, view.total, "TRX-1")])
+    assert result.tipo == 33
+    xml = await _document(db, result.sale_id)
+    assert schema_errors(SchemaKind.DTE, xml) == ()
+    assert xml.findtext(f".//{SII}RUTRecep") == "77123456-9"
+    assert xml.findtext(f".//{SII}ImptoReten/{SII}TipoImp") == "25"  # the wine's ILA, itemised for the buyer
+    assert int(xml.findtext(f".//{SII}MntTotal") or 0) == view.total
+    async with db.write() as s:
+        sergio = await _user(s, "sergio")
+        lines = list(await s.scalars(select(SaleLine).where(SaleLine.sale_id == result.sale_id)))
+        back = await returns.process(
+            s,
+            db.path.parent / "secrets",
+            sale_id=result.sale_id,
+            lane_id=1,
+            quantities={line.id: line.quantity for line in lines},
+            to_merma=set(),
+            refund_method="transferencia",
+            reason="pedido duplicado",
+            user_id=1,
+            approver=sergio,  # type: ignore[arg-type]
+            now=NOW,
+        )
+        nota = await s.get(Document, back.document_id)
+    assert nota is not None and nota.tipo == 61 and nota.total == view.total
+    nota_xml = parse_latin1(nota.signed_xml)
+    assert nota_xml.findtext(f".//{SII}TpoDocRef") == "33" and nota_xml.findtext(f".//{SII}CodRef") == "1"
+    assert schema_errors(SchemaKind.DTE, nota_xml) == ()
