@@ -294,7 +294,7 @@ async def test_fiado_within_the_limit_blocked_and_over_limit(db: Database) -> No
         await cart.add_product(s, 1, await _product(s, "V1"), 1_000)
         await cart.set_customer(s, 1, rosa.id, factura=False)
         await cart.confirm_age(s, 1, user_id=1)
-    with pytest.raises(FiadoError, match="puede fiar hasta \\$2.020"):
+    with pytest.raises(FiadoError, match=r"puede fiar hasta \$2\.020"):
         await _pay(db, [Tender(M.FIADO, 3_990)])
     mixed = await _pay(db, [Tender(M.FIADO, 2_000), Tender(M.EFECTIVO, 2_000)])  # what's left of the limit + cash
     async with db.write() as s:

@@ -106,12 +106,12 @@ def upgrade() -> None:
     # Empties brought back pay part of a sale: a payment method of their own.
     with op.batch_alter_table("payments", schema=None, recreate="always") as batch_op:
         batch_op.drop_constraint(op.f("ck_payments_method"), type_="check")
-        batch_op.create_check_constraint("method", sa.text(f"method IN {METHODS + ('envase',)!r}"))
+        batch_op.create_check_constraint("method", sa.text(f"method IN {(*METHODS, 'envase')!r}"))
 
     # A fiado abono paid in cash goes into the drawer: the cash movement kinds gain 'abono_fiado'.
     with op.batch_alter_table("cash_movements", schema=None, recreate="always") as batch_op:
         batch_op.drop_constraint(op.f("ck_cash_movements_kind"), type_="check")
-        batch_op.create_check_constraint("kind", sa.text(f"kind IN {KINDS + ('abono_fiado',)!r}"))
+        batch_op.create_check_constraint("kind", sa.text(f"kind IN {(*KINDS, 'abono_fiado')!r}"))
     # ### end Alembic commands ###
 
 
