@@ -46,6 +46,7 @@ class ProductDraft:
     is_alcohol: bool = False
     is_tobacco: bool = False
     age_restricted: bool = False
+    quick_key: bool = False  # on the counter's quick-key grid
     container_code: str = ""
     plu: str | None = None
     min_stock: int = 0
@@ -122,6 +123,7 @@ def parse_product(data: Mapping[str, str]) -> ProductDraft:
     is_tobacco = parse_bool(get("is_tobacco"), "tabaco", errors, "is_tobacco")
     age_restricted = parse_bool(get("age_restricted"), "venta a mayores de 18", errors, "age_restricted")
     active = parse_bool(get("active") or "si", "activo", errors, "active")
+    quick_key = parse_bool(get("quick_key"), "tecla rápida", errors, "quick_key")
     if additional_tax in (24, 25, 26) and not is_alcohol:
         is_alcohol = True  # ILA on alcohol implies it; saves the owner a box to tick
     if is_alcohol or is_tobacco:
@@ -170,6 +172,7 @@ def parse_product(data: Mapping[str, str]) -> ProductDraft:
         is_alcohol=is_alcohol,
         is_tobacco=is_tobacco,
         age_restricted=age_restricted,
+        quick_key=quick_key,
         container_code=get("container_code"),
         plu=plu,
         min_stock=min_stock,

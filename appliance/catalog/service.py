@@ -92,6 +92,7 @@ def _apply(product: Product, draft: ProductDraft, category_id: int | None, conta
     product.is_alcohol = draft.is_alcohol
     product.is_tobacco = draft.is_tobacco
     product.age_restricted = draft.age_restricted
+    product.quick_key = draft.quick_key
     product.container_product_id = container_id
     product.plu = draft.plu
     product.min_stock = draft.min_stock

@@ -45,6 +45,7 @@ class ReceiptLine:
     price: Decimal | None
     discount: int
     amount: int
+    note: str = ""  # DscItem: the promotion or authorised discount that explains the discount
 
 
 @dataclass(frozen=True)
@@ -204,6 +205,7 @@ def _lines(documento: etree._Element) -> tuple[ReceiptLine, ...]:
             price=_decimal(_text(detalle, "d:PrcItem")),
             discount=_int(detalle, "d:DescuentoMonto"),
             amount=_int(detalle, "d:MontoItem"),
+            note=_text(detalle, "d:DscItem"),
         )
         for detalle in documento.findall("d:Detalle", _NS)
     )
@@ -268,7 +270,7 @@ def _add_lines(builder: ReceiptBuilder, lines: Sequence[ReceiptLine]) -> None:
         gross = line.amount + line.discount
         builder.row(f"  {_quantity(line)}{price}", format_clp(gross), widths=AMOUNT_WIDTH)
         if line.discount:
-            builder.row("  Descuento", format_clp(-line.discount), widths=AMOUNT_WIDTH)
+            builder.row(f"  {line.note or 'Descuento'}", format_clp(-line.discount), widths=AMOUNT_WIDTH)
 
 
 def _add_totals(builder: ReceiptBuilder, data: ReceiptData) -> None:

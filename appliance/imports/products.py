@@ -38,6 +38,7 @@ FIELD_LABELS = {
     "age_restricted": "mayores de 18",
     "container_code": "envase",
     "active": "activo",
+    "quick_key": "tecla rápida",
 }
 COMPARED = (
     "name",
@@ -52,6 +53,7 @@ COMPARED = (
     "plu",
     "min_stock",
     "active",
+    "quick_key",
 )
 
 
@@ -190,6 +192,7 @@ def _merge(product: Product, draft: ProductDraft, given: dict[str, str], contain
         "plu": product.plu,
         "min_stock": product.min_stock,
         "active": product.active,
+        "quick_key": product.quick_key,
         "container_code": container_code,
         "barcodes": [b.code for b in product.barcodes],
     }

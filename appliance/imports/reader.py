@@ -54,6 +54,7 @@ HEADERS = {
     "envase": "container_code",
     "envase retornable": "container_code",
     "activo": "active",
+    "tecla rapida": "quick_key",
 }
 REQUIRED = ("code", "name", "price")
 

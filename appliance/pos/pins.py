@@ -50,6 +50,11 @@ async def cashiers(session: AsyncSession) -> list[User]:
     )
 
 
+async def approvers(session: AsyncSession) -> list[User]:
+    """Who can authorise at the counter (discounts, alcohol out of hours, returns): supervisors and administrators."""
+    return [u for u in await cashiers(session) if u.role in ("supervisor", "administrador")]
+
+
 async def login(session: AsyncSession, device: Device, user_id: int, pin: str, *, now: datetime) -> User:
     """Check a PIN typed on `device`. Failures are recorded even though the caller's transaction raises."""
     if device.locked_until and device.locked_until > now:

@@ -6,76 +6,17 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import pytest
 from litestar.testing import TestClient
 
 from appliance.app import create_app
 from appliance.settings import Settings
+from tests.http.pos_support import pin_in
 from tests.support import csrf_from, login, post_form
-
-MILK = {"code": "L1", "name": "Leche Entera 1 L", "price": "1.190", "barcodes": "7802820005509", "active": "on"}
-WINE = {"code": "V1", "name": "Vino Tinto 750 ml", "price": "4.990", "additional_tax": "25", "active": "on"}
-
-
-def _setup_shop(client: TestClient[Any]) -> str:
-    """As the admin: two products, a lane, PINs for the cashier and the supervisor. Returns a pairing code."""
-    token = login(client, "admin")
-    for product in (MILK, WINE):
-        assert post_form(client, "/productos/nuevo", product, token).status_code == 303
-    assert post_form(client, "/ajustes/cajas", {"code": "caja-1", "name": "Caja 1"}, token).status_code == 303
-    users = client.get("/usuarios").text
-    for username, pin in (("caja", "1234"), ("super", "9876")):
-        user_id = re.search(rf'href="/usuarios/(\d+)"[^>]*>\s*{username}\b', users) or re.search(
-            rf'/usuarios/(\d+)">{username}<', users
-        )
-        assert user_id, users
-        form = client.get(f"/usuarios/{user_id.group(1)}").text
-        role = re.search(r'<option value="(\w+)" selected', form)
-        assert role
-        response = post_form(
-            client,
-            f"/usuarios/{user_id.group(1)}",
-            {"full_name": username.title(), "role": role.group(1), "active": "on", "pin": pin},
-            token,
-        )
-        assert response.status_code == 303, response.text
-    page = post_form(client, "/ajustes/cajas/1/codigo", {}, token)
-    code = re.search(r"codigo=(\d{8})", page.text)
-    assert code, page.text
-    client.cookies.clear()
-    return code.group(1)
-
-
-@pytest.fixture
-def tablet(shop: Settings) -> Any:
-    app = create_app(shop)
-    with TestClient(app) as admin, TestClient(app) as tablet:
-        code = _setup_shop(admin)
-        form = tablet.get(f"/emparejar?codigo={code}")
-        response = tablet.post(
-            "/emparejar",
-            data={"code": code, "name": "Tablet 1", "_csrf_token": csrf_from(form.text)},
-            follow_redirects=False,
-        )
-        assert response.status_code == 303 and response.headers["location"] == "/caja/pin"
-        assert "mm_device" in tablet.cookies
-        yield tablet
-
-
-def _pin(tablet: TestClient[Any], username: str, pin: str) -> Any:
-    page = tablet.get("/caja/pin").text
-    user_id = re.search(rf'value="(\d+)"[^>]*>\s*<span>{username.title()}', page)
-    assert user_id, page
-    return tablet.post(
-        "/caja/pin",
-        data={"user_id": user_id.group(1), "pin": pin, "_csrf_token": csrf_from(page)},
-        follow_redirects=False,
-    )
 
 
 def test_a_sale_from_pin_to_receipt(tablet: TestClient[Any]) -> None:
-    assert _pin(tablet, "caja", "0000").status_code == 401
-    assert _pin(tablet, "caja", "1234").status_code == 303
+    assert pin_in(tablet, "caja", "0000").status_code == 401
+    assert pin_in(tablet, "caja", "1234").status_code == 303
     assert tablet.get("/caja", follow_redirects=False).headers["location"] == "/caja/turno"
     token = csrf_from(tablet.get("/caja/turno").text)
     assert post_form(tablet, "/caja/turno/abrir", {"opening_float": "20.000"}, token).status_code == 303
@@ -100,7 +41,7 @@ def test_a_sale_from_pin_to_receipt(tablet: TestClient[Any]) -> None:
 
 
 def test_age_restricted_product_needs_the_cashiers_confirmation(tablet: TestClient[Any]) -> None:
-    _pin(tablet, "caja", "1234")
+    pin_in(tablet, "caja", "1234")
     token = csrf_from(tablet.get("/caja/turno").text)
     post_form(tablet, "/caja/turno/abrir", {"opening_float": "0"}, token)
     headers = {"X-CSRFToken": token}
@@ -118,8 +59,8 @@ def test_age_restricted_product_needs_the_cashiers_confirmation(tablet: TestClie
     assert paid.status_code == 303
 
 
-def test_cash_session_close_with_blind_count_and_supervisor_pin(tablet: TestClient[Any]) -> None:
-    _pin(tablet, "caja", "1234")
+def test_cash_session_close_with_blind_count_and_supervisorpin_in(tablet: TestClient[Any]) -> None:
+    pin_in(tablet, "caja", "1234")
     token = csrf_from(tablet.get("/caja/turno").text)
     post_form(tablet, "/caja/turno/abrir", {"opening_float": "10.000"}, token)
     headers = {"X-CSRFToken": token}
@@ -156,7 +97,7 @@ def test_unpaired_browser_reaches_only_login_and_pairing(client: TestClient[Any]
 
 
 def test_pin_session_is_worthless_in_another_browser(shop: Settings, tablet: TestClient[Any]) -> None:
-    _pin(tablet, "caja", "1234")
+    pin_in(tablet, "caja", "1234")
     with TestClient(create_app(shop)) as thief:
         thief.cookies.set("mm_session", tablet.cookies["mm_session"])
         response = thief.get("/caja", follow_redirects=False)

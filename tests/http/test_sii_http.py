@@ -92,7 +92,8 @@ def test_owner_sees_documents_but_cannot_upload_and_cashier_sees_nothing(client:
 
 def test_signed_xml_of_a_sale_downloads(client: TestClient[Any], shop: Settings) -> None:
     from appliance.app import create_app
-    from tests.http.test_pos_http import _pin, _setup_shop  # reuse the tablet flow
+    from tests.http.pos_support import pin_in as _pin
+    from tests.http.pos_support import setup_shop as _setup_shop  # reuse the tablet flow
 
     with TestClient(create_app(shop)) as admin, TestClient(create_app(shop)) as tablet:
         code = _setup_shop(admin)
@@ -131,7 +132,8 @@ def test_a_rejected_document_can_be_retried(shop: Settings, client: TestClient[A
     from appliance.app import create_app
     from appliance.db.engine import Database
     from appliance.db.models import Document
-    from tests.http.test_pos_http import _pin, _setup_shop
+    from tests.http.pos_support import pin_in as _pin
+    from tests.http.pos_support import setup_shop as _setup_shop
 
     with TestClient(create_app(shop)) as admin, TestClient(create_app(shop)) as tablet:
         code = _setup_shop(admin)

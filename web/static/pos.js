@@ -66,29 +66,94 @@
     post("/caja/escanear", body).then(function (res) { applyCart(res.html, res.ok); });
   }
 
-  // Forms inside the cart (quantity, remove, age) and the tiles post without leaving the page.
+  // Forms inside the cart (quantity, remove, age, envase) and the tiles and dialogs post without leaving the page.
+  var weigh = document.getElementById("weigh");
   document.addEventListener("submit", function (e) {
     var form = e.target;
     if (!form.hasAttribute("data-cart-action")) return;
     e.preventDefault();
     if (form.dataset.confirm && !window.confirm(form.dataset.confirm)) return;
-    var body = new FormData(form);
-    if (form.dataset.weighed) {
-      var kg = window.prompt("Peso en kilos (ej.: 1,250)");
-      if (!kg) return;
-      body.set("quantity", kg);
+    if (form.dataset.weighed && weigh) {
+      // A weighed product: the lane's scale or a typed weight, in a dialog (never a bare prompt).
+      document.getElementById("weigh-product").value = form.querySelector('[name="product_id"]').value;
+      document.getElementById("weigh-name").textContent = form.dataset.name || form.textContent.trim().split("\n")[0];
+      document.getElementById("weigh-kg").value = "";
+      hideTiles();
+      weigh.showModal();
+      return;
     }
+    var body = new FormData(form);
+    if (form.id === "weigh-form" && e.submitter && e.submitter.id === "weigh-scale") body.delete("kg");
+    var dialog = form.closest("dialog");
     post(form.action, body).then(function (res) {
       applyCart(res.html, res.ok);
       if (form.classList.contains("tile-pos")) { hideTiles(); scan.value = ""; scan.focus(); }
+      if (dialog && form.hasAttribute("data-closes")) {
+        if (res.ok) { dialog.close(); scan.focus(); }
+        else {
+          var tmp = document.createElement("div"); tmp.innerHTML = res.html;
+          var msg = tmp.querySelector(".cart-msg");
+          var box = dialog.querySelector(".dialog-error");
+          if (!box) { box = document.createElement("div"); box.className = "flash error dialog-error"; box.setAttribute("role", "alert");
+                      (dialog.querySelector("h2") || dialog.firstChild).after(box); }
+          box.textContent = msg ? msg.textContent : "No se pudo.";
+        }
+      }
     });
+  });
+  document.addEventListener("click", function (e) {
+    var close = e.target.closest && e.target.closest("[data-close]");
+    if (close) { var d = close.closest("dialog"); if (d) d.close(); if (scan) scan.focus(); return; }
+    var disc = e.target.closest && e.target.closest("[data-discount]");
+    if (disc) {
+      var dlg = document.getElementById("discount");
+      var form = document.getElementById("discount-form");
+      form.action = "/caja/lineas/" + disc.dataset.discount + "/descuento";
+      form.reset();
+      document.getElementById("discount-desc").textContent = disc.dataset.desc || "";
+      var old = dlg.querySelector(".dialog-error"); if (old) old.remove();
+      dlg.showModal();
+    }
+  });
+  function clearErrors(dlg) { var old = dlg.querySelector(".dialog-error"); if (old) old.remove(); }
+  var customerDlg = document.getElementById("customer");
+  var customerOpen = document.getElementById("customer-open");
+  if (customerDlg && customerOpen) {
+    var q = document.getElementById("customer-q"), results = document.getElementById("customer-results"), qTimer = null;
+    customerOpen.addEventListener("click", function () { clearErrors(customerDlg); customerDlg.showModal(); q.focus(); });
+    q.addEventListener("input", function () {
+      clearTimeout(qTimer);
+      qTimer = setTimeout(function () {
+        fetch("/caja/clientes?q=" + encodeURIComponent(q.value.trim()), { headers: { "X-Fragment": "1" }, credentials: "same-origin" })
+          .then(function (r) { setOnline(true); return r.text(); }).then(function (html) { results.innerHTML = html; })
+          .catch(function () { setOnline(false); });
+      }, 200);
+    });
+  }
+  var envaseDlg = document.getElementById("envase");
+  var envaseOpen = document.getElementById("envase-open");
+  if (envaseDlg && envaseOpen) envaseOpen.addEventListener("click", function () {
+    fetch("/caja/envases/lista", { headers: { "X-Fragment": "1" }, credentials: "same-origin" })
+      .then(function (r) { return r.text(); })
+      .then(function (html) { document.getElementById("envase-list").innerHTML = html; clearErrors(envaseDlg); envaseDlg.showModal(); });
+  });
+  var quickOpen = document.getElementById("quick-open");
+  if (quickOpen) quickOpen.addEventListener("click", function () {
+    if (quickOpen.getAttribute("aria-pressed") === "true") { quickOpen.setAttribute("aria-pressed", "false"); hideTiles(); return; }
+    fetch("/caja/teclas", { headers: { "X-Fragment": "1" }, credentials: "same-origin" })
+      .then(function (r) { setOnline(true); return r.text(); })
+      .then(function (html) { tiles.innerHTML = html; tiles.hidden = false; quickOpen.setAttribute("aria-pressed", "true"); })
+      .catch(function () { setOnline(false); });
   });
 
   // The scan box: Enter sends a code; typed letters search by name.
   var tiles = document.getElementById("tiles");
   var priceMode = document.getElementById("price-mode");
   var priceBox = document.getElementById("price-result");
-  function hideTiles() { if (tiles) { tiles.hidden = true; tiles.innerHTML = ""; } }
+  function hideTiles() {
+    if (tiles) { tiles.hidden = true; tiles.innerHTML = ""; }
+    var qk = document.getElementById("quick-open"); if (qk) qk.setAttribute("aria-pressed", "false");
+  }
   var searchTimer = null;
   if (scan) {
     document.getElementById("scan-form").addEventListener("submit", function (e) {
@@ -164,6 +229,10 @@
     if (first) renderQuick(first.dataset.quick);
     payOpen.addEventListener("click", function () {
       document.getElementById("pay-error").hidden = true;
+      var cartNow = cartBox.querySelector(".cart");
+      var hasCustomer = cartNow && cartNow.dataset.customer;
+      document.getElementById("pay-fiado").disabled = !hasCustomer;
+      document.getElementById("fiado-hint").hidden = !!hasCustomer;
       pay.showModal();
       document.getElementById("pay-cash").focus();
     });

@@ -33,7 +33,7 @@ from appliance.http.policy import COUNTER, PUBLIC, on_tablet
 from appliance.pos import pairing, pins
 from appliance.pos.events import LaneHub
 from appliance.sales import cart, checkout
-from appliance.sales.cart import CartView
+from appliance.sales.cart import AlcoholBlocked, CartView
 from appliance.sales.tenders import Tender
 from appliance.sii.doctypes import TipoDTE
 from appliance.sii.pdf417 import render_pdf417_svg
@@ -59,6 +59,15 @@ def _cart_json(view: CartView, message: str) -> dict[str, Any]:
     return {
         "version": view.version,
         "total": view.total,
+        "credit": view.credit,
+        "due": view.due,
+        "document": "factura" if view.document_tipo == 33 else "boleta",
+        "customer": (
+            {"id": view.customer.id, "name": view.customer.name, "balance": view.customer.balance}
+            if view.customer
+            else None
+        ),
+        "pending": view.pending,
         "count": view.count,
         "message": message,
         "lines": [
@@ -69,7 +78,12 @@ def _cart_json(view: CartView, message: str) -> dict[str, Any]:
                 "quantity": ln.quantity,
                 "unit": ln.unit,
                 "unit_price": ln.unit_price,
+                "discount": ln.discount,
                 "amount": ln.amount,
+                "note": ln.note,
+                "deposit": ln.deposit,
+                "redeem": ln.redeem,
+                "envase": ln.flags.get("envase"),
                 "age_restricted": bool(ln.flags.get("age_restricted")),
                 "age_confirmed": bool(ln.flags.get("age_confirmed")),
             }
@@ -85,31 +99,54 @@ def _cart_response(
     *,
     error: bool = False,
     status_code: int | None = None,
+    alcohol: dict[str, Any] | None = None,
+    approvers: list[User] | None = None,
 ) -> Response[Any] | Template:
     status = status_code or (400 if error else 200)
     if wants_json(request):
         body = _cart_json(view, message)
         if error:
             body["error"] = message
+            if alcohol:
+                body["code"] = alcohol["code"]
         return Response(body, status_code=status)  # explicit: a POST would default to 201
-    return page(request, "pos/_cart.html", status_code=status, view=view, message=message, error=error)
+    return page(
+        request,
+        "pos/_cart.html",
+        status_code=status,
+        view=view,
+        message=message,
+        error=error,
+        alcohol=alcohol,
+        approvers=approvers or [],
+    )
+
+
+async def refused(
+    request: Request[Any, Any, Any], message: str, *, alcohol: dict[str, Any] | None = None
+) -> Response[Any] | Template:
+    """The cart as it is, with the reason an action was refused (and, for alcohol, the authorisation form)."""
+    async with db(request).read() as session:
+        view = await cart.view(session, _lane_id(request))
+        approvers = await pins.approvers(session) if alcohol else []
+    return _cart_response(request, view, message, error=True, alcohol=alcohol, approvers=approvers)
 
 
 async def _mutate(request: Request[Any, Any, Any], action: Any) -> Response[Any] | Template:
     """Run a cart change in one write transaction, tell the lane's tablets, answer with the cart."""
     lane_id = _lane_id(request)
-    message, failed = "", False
     try:
         async with db(request).write() as session:
             message = await action(session, lane_id) or ""
             view = await cart.view(session, lane_id)
+    except AlcoholBlocked as exc:
+        return await refused(
+            request, exc.message, alcohol={"product_id": exc.product_id, "quantity": exc.quantity, "code": exc.code}
+        )
     except DomainError as exc:
-        async with db(request).read() as session:
-            view = await cart.view(session, lane_id)
-        message, failed = exc.message, True
-    if not failed:
-        await hub(request).publish(lane_id, view.version, message)
-    return _cart_response(request, view, message, error=failed)
+        return await refused(request, exc.message)
+    await hub(request).publish(lane_id, view.version, message)
+    return _cart_response(request, view, message)
 
 
 # --- pairing and PIN --------------------------------------------------------------------------------------------
@@ -183,9 +220,19 @@ async def pos_page(request: Request[Any, Any, Any]) -> Template | Redirect:
     async with db(request).read() as session:
         current = await cash.current(session, lane_id)
         view = await cart.view(session, lane_id)
+        approvers = await pins.approvers(session)
     if current is None:
         return redirect("/caja/turno")
-    return page(request, "pos/sell.html", lane=request.state.lane, view=view, message="", error=False)
+    return page(
+        request,
+        "pos/sell.html",
+        lane=request.state.lane,
+        view=view,
+        message="",
+        error=False,
+        approvers=approvers,
+        alcohol=None,
+    )
 
 
 @get("/caja/carro", opt=SELL)
@@ -279,7 +326,7 @@ async def price_check(request: Request[Any, Any, Any], code: FromQuery[str] = ""
 
 def _tenders(data: dict[str, str]) -> list[Tender]:
     tenders = []
-    for method in (M.DEBITO, M.CREDITO, M.TRANSFERENCIA, M.EFECTIVO):
+    for method in (M.DEBITO, M.CREDITO, M.TRANSFERENCIA, M.FIADO, M.EFECTIVO):
         raw = data.get(method.value, "").strip()
         if raw:
             amount = parse_clp(raw)

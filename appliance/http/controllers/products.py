@@ -149,6 +149,7 @@ def _values_from(product: Product, container_code: str = "") -> dict[str, str]:
         "is_alcohol": "on" if product.is_alcohol else "",
         "is_tobacco": "on" if product.is_tobacco else "",
         "age_restricted": "on" if product.age_restricted else "",
+        "quick_key": "on" if product.quick_key else "",
         "plu": product.plu or "",
         "min_stock": format_quantity(product.min_stock, weighed=product.weighed) if product.min_stock else "",
         "barcodes": "\n".join(b.code for b in product.barcodes),
@@ -159,7 +160,7 @@ def _values_from(product: Product, container_code: str = "") -> dict[str, str]:
 
 def _checkboxes(data: dict[str, str]) -> dict[str, str]:
     # An unticked checkbox sends nothing; the parser wants an explicit no.
-    for key in ("is_alcohol", "is_tobacco", "age_restricted", "active"):
+    for key in ("is_alcohol", "is_tobacco", "age_restricted", "active", "quick_key"):
         data[key] = "si" if data.get(key) == "on" else "no"
     return data
 

@@ -8,11 +8,13 @@ from litestar import Request, get, post
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
+from appliance.audit import log as audit
 from appliance.catalog.draft import FormErrors
 from appliance.company import service as company
 from appliance.db.models import Company
 from appliance.http.pages import db, flash, form_data, page, redirect
 from appliance.http.policy import ADMIN, BACKOFFICE_VIEW, allow
+from appliance.sales import compliance
 
 
 def _company_values(row: Company | None) -> dict[str, str]:
@@ -43,11 +45,14 @@ async def _page(
     errors: dict[str, str] | None = None,
     layout_values: dict[str, str] | None = None,
     layout_errors: dict[str, str] | None = None,
+    alcohol_values: dict[str, str] | None = None,
+    alcohol_errors: dict[str, str] | None = None,
     status_code: int = 200,
 ) -> Template:
     async with db(request).read() as session:
         row = await company.get(session)
         layouts = await company.layouts(session)
+        rules = await compliance.alcohol_rules(session)
     return page(
         request,
         "settings/shop.html",
@@ -58,6 +63,13 @@ async def _page(
         layout_values=layout_values or {"plu_length": "5"},
         layout_errors=layout_errors or {},
         configured=row is not None,
+        alcohol_values=alcohol_values
+        or {
+            "alcohol_from": f"{rules.sells_from:%H:%M}",
+            "alcohol_until": f"{rules.sells_until:%H:%M}",
+            "dry_dates": "\n".join(d.isoformat() for d in rules.dry_dates),
+        },
+        alcohol_errors=alcohol_errors or {},
     )
 
 
@@ -98,4 +110,18 @@ async def remove_layout(request: Request[Any, Any, Any], layout_id: FromPath[int
     return redirect("/ajustes#balanzas")
 
 
-ROUTES = [settings_page, save_company, add_layout, remove_layout]
+@post("/ajustes/alcohol", opt=allow(ADMIN))
+async def save_alcohol(request: Request[Any, Any, Any]) -> Template | Redirect:
+    """The patente's hours and the ley seca dates: outside them, alcohol needs a supervisor at the counter."""
+    data = await form_data(request)
+    rules, errors = compliance.parse_form(data)
+    if rules is None:
+        return await _page(request, alcohol_values=data, alcohol_errors=errors, status_code=400)
+    async with db(request).write() as session:
+        await compliance.save(session, rules)
+        await audit.record(session, request.user.id, "settings.alcohol", "settings", 0, rules.to_json())
+    flash(request, f"Venta de alcohol: de {rules.sells_from:%H:%M} a {rules.sells_until:%H:%M}.")
+    return redirect("/ajustes#alcohol")
+
+
+ROUTES = [settings_page, save_company, add_layout, remove_layout, save_alcohol]

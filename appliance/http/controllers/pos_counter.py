@@ -1,0 +1,284 @@
+"""The counter's extras on the tablet: ¿trae envase?, empties brought back, supervisor discounts and alcohol
+authorisations, the lane's scale, quick keys, and the customer (fiado, factura, abonos).
+
+A supervisor's PIN is checked in a transaction of its own, committed even when it fails, so that wrong guesses count
+towards the lockout; the action itself then runs in the usual cart transaction.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from litestar import Request, get, post
+from litestar.params import FromPath, FromQuery
+from litestar.response import Response, Template
+from sqlalchemy import select
+
+from appliance.cash import sessions as cash
+from appliance.catalog.draft import FormErrors
+from appliance.core.errors import DomainError
+from appliance.core.money import format_clp, parse_clp
+from appliance.core.quantity import parse_quantity
+from appliance.customers import service as parties
+from appliance.db.models import Category, Customer, Device, Product, User
+from appliance.devices import actions
+from appliance.http.controllers.pos import SELL, _lane_id, _mutate, refused
+from appliance.http.pages import db, form_data, page
+from appliance.pos import pins
+from appliance.sales import cart, fiado
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+async def _supervisor(request: Request[Any, Any, Any], data: dict[str, str]) -> User:
+    """The approving supervisor, after their PIN; failures are committed before the refusal is raised."""
+    raw = data.get("supervisor_id", "")
+    error: DomainError | None = None
+    approver: User | None = None
+    async with db(request).write() as session:
+        device = await session.get(Device, request.state.device.id)
+        assert device is not None  # the tablet guard found it a moment ago
+        try:
+            approver = await pins.login(
+                session, device, int(raw) if raw.isdigit() else 0, data.get("supervisor_pin", ""), now=_now()
+            )
+        except pins.PinError as exc:
+            error = exc
+    if error is not None:
+        raise error
+    assert approver is not None
+    if approver.role not in ("supervisor", "administrador"):
+        raise DomainError("Esto lo autoriza un supervisor o un administrador.", "approval_required")
+    return approver
+
+
+# --- envases (Ley 21.368) ---------------------------------------------------------------------------------------
+
+
+@post("/caja/lineas/{line_no:int}/envase", opt=SELL)
+async def answer_envase(request: Request[Any, Any, Any], line_no: FromPath[int]) -> Response[Any] | Template:
+    brings = (await form_data(request)).get("trae") == "si"
+
+    async def action(session: Any, lane_id: int) -> str:
+        return await cart.answer_envase(session, lane_id, line_no, brings=brings)
+
+    return await _mutate(request, action)
+
+
+@post("/caja/envases", opt=SELL)
+async def redeem(request: Request[Any, Any, Any]) -> Response[Any] | Template:
+    data = await form_data(request)
+
+    async def action(session: Any, lane_id: int) -> str:
+        container = await session.get(Product, int(data.get("container_id", "0") or 0))
+        if container is None:
+            raise DomainError("Elija el envase que trae el cliente.", "not_found")
+        units = int(data["units"]) if data.get("units", "").isdigit() else 0
+        line = await cart.redeem_container(session, lane_id, container, units)
+        return f"{units} envase{'s' if units != 1 else ''} devuelto{'s' if units != 1 else ''}: {line.description}"
+
+    return await _mutate(request, action)
+
+
+# --- supervisor decisions ---------------------------------------------------------------------------------------
+
+
+@post("/caja/lineas/{line_no:int}/descuento", opt=SELL)
+async def discount(request: Request[Any, Any, Any], line_no: FromPath[int]) -> Response[Any] | Template:
+    data = await form_data(request)
+    try:
+        approver = await _supervisor(request, data)
+    except DomainError as exc:
+        return await refused(request, exc.message)
+
+    async def action(session: Any, lane_id: int) -> str:
+        kind, raw = data.get("kind", ""), data.get("value", "").strip()
+        if kind == "percent":
+            value = raw.rstrip("%").strip()
+            if not value.isdigit():
+                raise DomainError("El porcentaje es un número entero (ej.: 10).", "invalid_discount")
+            label = await cart.adjust_line(
+                session, lane_id, line_no, approver=approver, reason=data.get("reason", ""), percent=int(value)
+            )
+        elif kind == "amount":
+            label = await cart.adjust_line(
+                session, lane_id, line_no, approver=approver, reason=data.get("reason", ""), amount=parse_clp(raw)
+            )
+        elif kind == "price":
+            label = await cart.adjust_line(
+                session, lane_id, line_no, approver=approver, reason=data.get("reason", ""), new_price=parse_clp(raw)
+            )
+        else:
+            raise DomainError("Elija descuento en %, en pesos, o precio nuevo.", "invalid_discount")
+        return f"{label} por {approver.full_name}"
+
+    return await _mutate(request, action)
+
+
+@post("/caja/alcohol", opt=SELL)
+async def authorise_alcohol(request: Request[Any, Any, Any]) -> Response[Any] | Template:
+    data = await form_data(request)
+    try:
+        approver = await _supervisor(request, data)
+    except DomainError as exc:
+        return await refused(request, exc.message)
+
+    async def action(session: Any, lane_id: int) -> str:
+        product = await session.get(Product, int(data.get("product_id", "0") or 0))
+        if product is None:
+            raise DomainError("El producto no existe.", "not_found")
+        quantity = int(data["quantity"]) if data.get("quantity", "").isdigit() else 1000
+        line = await cart.add_product(session, lane_id, product, quantity, now=_now(), alcohol_approver=approver)
+        return f"{line.description} autorizado por {approver.full_name}"
+
+    return await _mutate(request, action)
+
+
+# --- the scale and the quick keys ---------------------------------------------------------------------------------
+
+
+@post("/caja/pesar", opt=SELL)
+async def weigh(request: Request[Any, Any, Any]) -> Response[Any] | Template:
+    """A weighed product at the weight on the lane's scale (stable), or at a typed weight when the form sends one."""
+    data = await form_data(request)
+    lane_id = _lane_id(request)
+    typed = data.get("kg", "").strip()
+    grams: int | None = None
+    failure = ""
+    if typed:
+        grams = parse_quantity(typed, weighed=True)
+    else:
+        outcome = await actions.read_weight(request.app.state.devices, lane_id)
+        if outcome.ok and outcome.weight is not None:
+            grams = int(outcome.weight.grams)
+            if grams <= 0:
+                failure = "La balanza marca 0: ponga el producto en el plato."
+        else:
+            failure = outcome.message
+
+    async def action(session: Any, lane_id: int) -> str:
+        if failure:
+            raise DomainError(f"{failure} También puede escribir el peso.", "scale_unavailable")
+        product = await session.get(Product, int(data.get("product_id", "0") or 0))
+        if product is None or product.unit != "kg":
+            raise DomainError("Elija un producto que se vende por peso.", "not_weighed")
+        assert grams is not None
+        line = await cart.add_product(session, lane_id, product, grams, now=_now())
+        return f"{line.description}: {grams / 1000:.3f} kg".replace(".", ",")
+
+    return await _mutate(request, action)
+
+
+@get("/caja/teclas", opt=SELL)
+async def quick_keys(request: Request[Any, Any, Any]) -> Template:
+    """The PLU grid: quick-key products grouped by category (pan, frutas, bolsas…)."""
+    async with db(request).read() as session:
+        rows = (
+            await session.execute(
+                select(Product, Category.name)
+                .outerjoin(Category, Category.id == Product.category_id)
+                .where(Product.quick_key, Product.active)
+                .order_by(Category.name, Product.name)
+                .limit(200)
+            )
+        ).all()
+    groups: dict[str, list[Product]] = {}
+    for product, category in rows:
+        groups.setdefault(category or "Otros", []).append(product)
+    return page(request, "pos/_quick_keys.html", groups=groups)
+
+
+# --- the customer: fiado, factura, abonos -----------------------------------------------------------------------
+
+
+@get("/caja/clientes", opt=SELL)
+async def find_customers(request: Request[Any, Any, Any], q: FromQuery[str] = "") -> Template:
+    async with db(request).read() as session:
+        found = await parties.list_customers(session, q.strip(), limit=12) if q.strip() else []
+        rows = [(c, await fiado.balance(session, c.id)) for c in found if c.active]
+    return page(request, "pos/_customers.html", rows=rows, q=q)
+
+
+@post("/caja/cliente", opt=SELL)
+async def choose_customer(request: Request[Any, Any, Any]) -> Response[Any] | Template:
+    data = await form_data(request)
+    raw = data.get("customer_id", "")
+
+    async def action(session: Any, lane_id: int) -> str:
+        return await cart.set_customer(
+            session, lane_id, int(raw) if raw.isdigit() else None, factura=data.get("documento") == "factura"
+        )
+
+    return await _mutate(request, action)
+
+
+@post("/caja/clientes", opt=SELL)
+async def quick_customer(request: Request[Any, Any, Any]) -> Response[Any] | Template:
+    """Quick create at the counter (RUT validated); nothing is kept if the factura can't be issued to it."""
+    data = await form_data(request)
+
+    async def action(session: Any, lane_id: int) -> str:
+        try:
+            customer = await parties.save_customer(
+                session,
+                {k: data.get(k, "") for k in ("rut", "name", "giro", "address", "comuna", "email", "phone")},
+                customer_id=None,
+                actor_id=request.user.id,
+            )
+        except FormErrors as exc:
+            raise DomainError("Cliente no creado: " + "; ".join(exc.fields.values()), "invalid_customer") from exc
+        return await cart.set_customer(session, lane_id, customer.id, factura=data.get("documento") == "factura")
+
+    return await _mutate(request, action)
+
+
+@post("/caja/fiado/abono", opt=SELL)
+async def fiado_payment(request: Request[Any, Any, Any]) -> Response[Any] | Template:
+    """A customer pays off fiado at the counter; in cash it goes into this lane's drawer."""
+    data = await form_data(request)
+
+    async def action(session: Any, lane_id: int) -> str:
+        customer_id = int(data["customer_id"]) if data.get("customer_id", "").isdigit() else 0
+        method = data.get("method", "efectivo")
+        if method not in ("efectivo", "debito", "transferencia"):
+            raise DomainError("El abono se paga en efectivo, débito o transferencia.", "invalid_method")
+        current = await cash.current(session, lane_id)
+        left = await fiado.pay(
+            session,
+            customer_id,
+            parse_clp(data.get("amount", "")),
+            method=method,
+            user_id=request.user.id,
+            now=_now(),
+            cash_session_id=current.id if current else None,
+        )
+        customer = await session.get(Customer, customer_id)
+        return f"Abono recibido. {customer.name if customer else ''} queda debiendo {format_clp(left)}."
+
+    return await _mutate(request, action)
+
+
+@get("/caja/envases/lista", opt=SELL)
+async def containers(request: Request[Any, Any, Any]) -> Template:
+    async with db(request).read() as session:
+        ids = select(Product.container_product_id).where(Product.container_product_id.is_not(None))
+        rows = list(await session.scalars(select(Product).where(Product.id.in_(ids)).order_by(Product.name)))
+    return page(request, "pos/_containers.html", containers=rows)
+
+
+ROUTES = [
+    answer_envase,
+    redeem,
+    discount,
+    authorise_alcohol,
+    weigh,
+    quick_keys,
+    find_customers,
+    choose_customer,
+    quick_customer,
+    fiado_payment,
+    containers,
+]
