@@ -26,7 +26,7 @@ class PromotionInvalid(DomainError):
         self.errors = errors
 
 
-async def _descendants(session: AsyncSession, roots: set[int]) -> set[int]:
+async def descendants(session: AsyncSession, roots: set[int]) -> set[int]:
     parents = dict((await session.execute(select(Category.id, Category.parent_id))).all())
     found = set(roots)
     changed = True
@@ -56,7 +56,7 @@ async def active_rules(session: AsyncSession, day: date) -> list[Rule]:
         products = {t.product_id for t in promo.targets if t.product_id is not None}
         categories = {t.category_id for t in promo.targets if t.category_id is not None}
         if categories:
-            tree = await _descendants(session, categories)
+            tree = await descendants(session, categories)
             products |= set(await session.scalars(select(Product.id).where(Product.category_id.in_(tree))))
         rules.append(
             Rule(

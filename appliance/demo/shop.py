@@ -15,6 +15,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from appliance.catalog import categories
+from appliance.core.clock import CHILE_TZ
 from appliance.db import migrate
 from appliance.db.engine import Database
 from appliance.db.models import (
@@ -31,6 +32,7 @@ from appliance.db.models import (
     StockReason,
     Supplier,
 )
+from appliance.demo import counter
 from appliance.demo.catalog import generate_catalog
 from appliance.demo.people import generate_company, generate_customers, generate_suppliers
 from appliance.pos import pins
@@ -184,6 +186,7 @@ async def _seed(session: AsyncSession, settings: Settings) -> int:
                 levels.append({"product_id": ids[p.code], "location_id": locations[location], "quantity": quantity})
     await session.execute(insert(StockMove), moves)
     await session.execute(insert(StockLevel), levels)
+    await counter.seed(session, datetime.now(UTC).astimezone(CHILE_TZ).date())
     return len(products)
 
 

@@ -8,14 +8,16 @@ from litestar import Request, get, post
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
+from sqlalchemy import select
 
 from appliance.catalog.draft import FormErrors
 from appliance.core.errors import DomainError
 from appliance.core.rut import Rut
 from appliance.customers import service as parties
-from appliance.db.models import Customer, Supplier
+from appliance.db.models import Customer, CustomerAccountEntry, Supplier
 from appliance.http.pages import db, flash, form_data, is_fragment, page, redirect
 from appliance.http.policy import ADMIN, BACKOFFICE_VIEW, allow
+from appliance.sales import fiado
 
 LIST_LIMIT = 200
 
@@ -115,7 +117,25 @@ async def _load_customer(request: Request[Any, Any, Any], customer_id: int) -> C
 @get("/clientes/{customer_id:int}", opt=allow(BACKOFFICE_VIEW), name="customer_edit")
 async def customer_edit(request: Request[Any, Any, Any], customer_id: FromPath[int]) -> Template:
     customer = await _load_customer(request, customer_id)
-    return _customer_form(request, customer, _customer_values(customer), {})
+    async with db(request).read() as session:
+        balance = await fiado.balance(session, customer_id)
+        entries = list(
+            await session.scalars(
+                select(CustomerAccountEntry)
+                .where(CustomerAccountEntry.customer_id == customer_id)
+                .order_by(CustomerAccountEntry.id.desc())
+                .limit(50)
+            )
+        )
+    return page(
+        request,
+        "customers/form.html",
+        customer=customer,
+        values=_customer_values(customer),
+        errors={},
+        balance=balance,
+        entries=entries,
+    )
 
 
 @post("/clientes/{customer_id:int}", opt=allow(ADMIN))
