@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from gpiozero.pins.mock import MockFactory
 from playwright.sync_api import Browser, Page, expect
 
 from appliance.app import create_app
@@ -18,8 +19,10 @@ from appliance.catalog import service as catalog
 from appliance.catalog.draft import parse_product
 from appliance.db.engine import Database
 from appliance.db.models import Lane
+from appliance.devices.manager import DeviceManager
 from appliance.pos import pins
 from tests.browser.conftest import ACTION_TIMEOUT_MS, VIEWPORT, serving
+from tests.devices.counter import FAST_BACKOFF
 from tests.support import PASSWORD, make_shop
 
 pytestmark = pytest.mark.browser
@@ -52,7 +55,8 @@ def _seed(root: Path) -> object:
         await db.dispose()
 
     asyncio.run(seed())
-    return create_app(settings)
+    # The box's devices, all simulated: the lane's scale answers the weighing dialog.
+    return create_app(settings, devices=DeviceManager(settings, pin_factory=MockFactory(), backoff=FAST_BACKOFF))
 
 
 @pytest.fixture
@@ -131,10 +135,15 @@ def test_a_day_at_the_counter(browser: Browser, pos_server: str, test_output: Pa
         tablet.locator(".tile-btn", has_text="Leche Entera Colun").click()
         expect(tablet.locator(".line", has_text="LECHE ENTERA")).to_contain_text("2 × $1.190")
 
-        # By weight: 0,555 kg of cheese (typed, as from the scale).
-        tablet.on("dialog", lambda dialog: dialog.accept("0,555"))
+        # By weight: 0,555 kg of cheese on the lane's (simulated) scale, read from the tablet's weighing dialog.
+        admin.goto("/dispositivos")
+        admin.fill("input[name=grams]", "555")
+        admin.click("text=Poner peso")
         tablet.fill("#scan", "queso")
         tablet.locator(".tile-btn", has_text="Queso Gauda").click()
+        expect(tablet.locator("#weigh")).to_be_visible()
+        _shot(tablet, test_output, "05a-weigh")
+        tablet.click("#weigh-scale")
         expect(tablet.locator(".line", has_text="Queso Gauda")).to_contain_text("0,555 kg")
         total = 2 * 1_190 + 1_990 + 7_209  # 0,555 × 12.990 = 7.209,45 → 7.209
         expect(tablet.locator("#total")).to_have_text(f"${total:,}".replace(",", "."))
