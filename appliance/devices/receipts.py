@@ -22,7 +22,7 @@ from appliance.core.errors import DomainError
 from appliance.core.money import format_clp, round_half_up
 from appliance.core.quantity import format_quantity
 from appliance.core.rut import Rut
-from appliance.db.models import Company, Document, Lane, Payment, PaymentMethod, Sale, User
+from appliance.db.models import Company, Document, Lane, Payment, PaymentMethod, Product, Sale, SaleLine, User
 from appliance.sales.tenders import METHOD_LABELS
 from appliance.sii.canonical import SII_NS, parse_latin1
 from appliance.sii.doctypes import nombre_tipo
@@ -35,6 +35,10 @@ _NS = {"d": SII_NS}
 
 class ReceiptUnavailable(DomainError):
     default_code = "receipt_unavailable"
+
+
+# A sale the card voucher documents (no DTE): the paper is a non-fiscal comprobante numbered by the sale.
+VOUCHER_SALE = 0
 
 
 @dataclass(frozen=True)
@@ -88,7 +92,11 @@ class ReceiptData:
 
     @property
     def is_boleta(self) -> bool:
-        return self.tipo in (39, 41)
+        return self.tipo in (39, 41, VOUCHER_SALE)
+
+    @property
+    def fiscal(self) -> bool:
+        return self.tipo != VOUCHER_SALE
 
 
 # --- reading the database ------------------------------------------------------------------------------------------
@@ -97,8 +105,52 @@ class ReceiptData:
 async def sale_receipt(session: AsyncSession, sale_id: int, *, copy: bool = False) -> Receipt:
     document = await session.scalar(select(Document).where(Document.sale_id == sale_id).order_by(Document.id))
     if document is None:
-        raise ReceiptUnavailable(f"La venta {sale_id} no tiene documento emitido: no hay boleta que imprimir.")
+        # A sale paid by card where the shop declared the voucher as its boleta: a non-fiscal comprobante.
+        return compose(await _voucher_sale_data(session, sale_id, copy=copy))
     return compose(await receipt_data(session, document, copy=copy))
+
+
+async def _voucher_sale_data(session: AsyncSession, sale_id: int, *, copy: bool) -> ReceiptData:
+    sale = await session.get(Sale, sale_id)
+    company = await session.get(Company, 1)
+    if sale is None or company is None:
+        raise ReceiptUnavailable(f"La venta {sale_id} no existe o faltan los datos de la empresa.")
+    rows = list(await session.scalars(select(SaleLine).where(SaleLine.sale_id == sale_id).order_by(SaleLine.line_no)))
+    ids = [r.product_id for r in rows]
+    units: dict[int, str] = {
+        pid: unit for pid, unit in await session.execute(select(Product.id, Product.unit).where(Product.id.in_(ids)))
+    }
+    data = ReceiptData(
+        tipo=VOUCHER_SALE,
+        folio=sale.number,
+        issued_at=sale.at,
+        shop_name=company.nombre_fantasia or company.razon_social,
+        razon_social=company.razon_social,
+        rut=_format_rut(company.rut),
+        giro=company.giro,
+        address=", ".join(part for part in (company.address, company.comuna) if part),
+        sii_office="",
+        resolution_number=0,
+        resolution_date=None,
+        lines=tuple(
+            ReceiptLine(
+                name=r.description,
+                quantity=Decimal(r.quantity) / 1000,
+                unit="KG" if units.get(r.product_id) == "kg" else "",
+                price=Decimal(r.unit_price),
+                discount=r.discount,
+                amount=r.amount,
+                note=r.note,
+            )
+            for r in rows
+        ),
+        total=sale.total,
+        neto=sale.net,
+        exento=sale.exempt,
+        iva=sale.iva,
+        copy=copy,
+    )
+    return await _with_sale(session, data, sale_id)
 
 
 async def document_receipt(session: AsyncSession, tipo: int, folio: int, *, copy: bool = False) -> Receipt:
@@ -320,7 +372,7 @@ def compose(data: ReceiptData) -> Receipt:
         office = data.sii_office if data.sii_office.upper().startswith("S.I.I") else f"S.I.I. - {data.sii_office}"
         builder.text(office, align="center")
     builder.feed(1)
-    builder.text(nombre_tipo(data.tipo).upper(), align="center", bold=True)
+    builder.text(nombre_tipo(data.tipo).upper() if data.fiscal else "COMPROBANTE DE VENTA", align="center", bold=True)
     builder.text(f"N° {data.folio}", align="center", bold=True, double_height=True)
     if data.copy:
         builder.text("COPIA", align="center", bold=True, double_width=True)
@@ -340,11 +392,15 @@ def compose(data: ReceiptData) -> Receipt:
     _add_totals(builder, data)
     _add_payments(builder, data)
     builder.feed(1)
-    if data.ted:
-        builder.pdf417(data.ted)
-    builder.text("Timbre Electrónico S.I.I.", align="center")
-    builder.text(_resolution(data), align="center")
-    builder.text("Verifique documento en www.sii.cl", align="center")
+    if data.fiscal:
+        if data.ted:
+            builder.pdf417(data.ted)
+        builder.text("Timbre Electrónico S.I.I.", align="center")
+        builder.text(_resolution(data), align="center")
+        builder.text("Verifique documento en www.sii.cl", align="center")
+    else:
+        builder.text("No válido como boleta:", align="center", bold=True)
+        builder.text("su boleta es el voucher de la tarjeta", align="center")
     builder.feed(1)
     who = [f"Venta N° {data.sale_number}" if data.sale_number else "", data.cashier]
     if any(who):

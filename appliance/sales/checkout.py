@@ -26,7 +26,7 @@ from appliance.db.models import (
     StockReason,
 )
 from appliance.sales import cart as carts
-from appliance.sales import fiado
+from appliance.sales import emission, fiado
 from appliance.sales.cart import CartError
 from appliance.sales.tenders import Settlement, Tender, settle
 from appliance.sii import stamping
@@ -41,7 +41,7 @@ class CheckoutResult:
     total: int
     settlement: Settlement
     negative_stock: tuple[int, ...]  # products that went below zero, for the back office to look at
-    document_id: int
+    document_id: int | None  # None when the card voucher is the boleta (see emission.py)
     tipo: int
     folio: int
 
@@ -148,6 +148,14 @@ async def checkout(
             )
     # The document: folio, timbre and signature in this same transaction, so a sale never exists without it.
     tipo = TipoDTE.FACTURA if view.document_tipo == 33 else TipoDTE.BOLETA
+    if emission.voucher_is_the_boleta(
+        (p.method for p in settlement.payments),
+        voucher_model=await emission.card_voucher_is_boleta(session),
+        factura=tipo is TipoDTE.FACTURA,
+    ):
+        _add_payments_and_outbox(session, sale.id, lane_id, lane.drawer_pin, settlement, now)
+        await carts.clear(session, lane_id)
+        return CheckoutResult(sale.id, number, view.total, settlement, tuple(negative), None, 0, 0)
     document, issued = await stamping.stamp(
         session,
         secrets_dir,
@@ -176,10 +184,21 @@ async def checkout(
             f"El total del documento ({issued.totals.total}) no coincide con el de la venta ({view.total}).",
             "totals_mismatch",
         )
+    _add_payments_and_outbox(session, sale.id, lane_id, lane.drawer_pin, settlement, now)
+    await carts.clear(session, lane_id)
+    return CheckoutResult(
+        sale.id, number, view.total, settlement, tuple(negative), document.id, document.tipo, document.folio
+    )
+
+
+def _add_payments_and_outbox(
+    session: AsyncSession, sale_id: int, lane_id: int, drawer_pin: int, settlement: Settlement, now: datetime
+) -> None:
+    """The payments, then the receipt and (on cash) the drawer: printed only once all this commits."""
     for payment in settlement.payments:
         session.add(
             Payment(
-                sale_id=sale.id,
+                sale_id=sale_id,
                 method=payment.method.value,
                 amount=payment.amount,
                 tendered=payment.tendered,
@@ -191,8 +210,8 @@ async def checkout(
         OutboxEntry(
             kind="print_receipt",
             ref_type="sale",
-            ref_id=str(sale.id),
-            payload={"lane_id": lane_id, "sale_id": sale.id},
+            ref_id=str(sale_id),
+            payload={"lane_id": lane_id, "sale_id": sale_id},
             available_at=now,
             created_at=now,
         )
@@ -202,13 +221,9 @@ async def checkout(
             OutboxEntry(
                 kind="open_drawer",
                 ref_type="sale",
-                ref_id=str(sale.id),
-                payload={"lane_id": lane_id, "pin": lane.drawer_pin},
+                ref_id=str(sale_id),
+                payload={"lane_id": lane_id, "pin": drawer_pin},
                 available_at=now,
                 created_at=now,
             )
         )
-    await carts.clear(session, lane_id)
-    return CheckoutResult(
-        sale.id, number, view.total, settlement, tuple(negative), document.id, document.tipo, document.folio
-    )

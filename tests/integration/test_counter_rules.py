@@ -356,3 +356,26 @@ async def test_factura_at_the_counter_with_net_prices_and_ila_and_its_nota(db: D
     nota_xml = parse_latin1(nota.signed_xml)
     assert nota_xml.findtext(f".//{SII}TpoDocRef") == "33" and nota_xml.findtext(f".//{SII}CodRef") == "1"
     assert schema_errors(SchemaKind.DTE, nota_xml) == ()
+
+
+async def test_card_voucher_model_issues_no_boleta_for_card_only_sales(db: Database) -> None:
+    from appliance.devices.receipts import sale_receipt
+    from appliance.sales import emission
+    from drivers.printing import PAPER_58MM, render_escpos
+    from tests.drivers.escpos_parse import parse
+
+    async with db.write() as s:
+        assert await emission.card_voucher_is_boleta(s) is False  # the default: the box always issues the boleta
+        await emission.set_card_voucher_is_boleta(s, True)
+        await cart.add_product(s, 1, await _product(s, "Y1"), 2_000)
+    by_card = await _pay(db, [Tender(M.DEBITO, 1_580, "778899")])
+    assert by_card.document_id is None and by_card.folio == 0
+    async with db.write() as s:
+        await cart.add_product(s, 1, await _product(s, "Y1"), 1_000)
+    mixed = await _pay(db, [Tender(M.CREDITO, 400, "1"), Tender(M.EFECTIVO, 400)])
+    assert mixed.tipo == 39 and mixed.folio == 1  # a mixed payment still gets its boleta, folio not skipped
+    async with db.read() as s:
+        assert await s.scalar(select(func.count()).select_from(Document)) == 1
+        paper = parse(render_escpos(await sale_receipt(s, by_card.sale_id), PAPER_58MM)).text
+    assert "COMPROBANTE DE VENTA" in paper and "No válido como boleta" in paper and "Timbre" not in paper
+    assert "Débito (778899)" in paper and "$1.580" in paper

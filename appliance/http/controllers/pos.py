@@ -410,27 +410,35 @@ async def receipt(request: Request[Any, Any, Any], sale_id: FromPath[int]) -> Te
 
 @post("/caja/ventas/{sale_id:int}/reimprimir", opt=SELL)
 async def reprint(request: Request[Any, Any, Any], sale_id: FromPath[int]) -> Redirect:
-    """Print the sale's boleta again on this lane's printer, marked COPIA (after commit, like any receipt)."""
+    """Print the sale's document again on this lane's printer, marked COPIA (after commit, like any receipt)."""
     lane_id = _lane_id(request)
     async with db(request).write() as session:
-        document = await session.scalar(select(Document).where(Document.sale_id == sale_id, Document.tipo == 39))
-        if document is None:
-            raise DomainError("Esa venta no tiene boleta para reimprimir.", "not_found")
+        if await session.get(Sale, sale_id) is None:
+            raise DomainError("La venta no existe.", "not_found")
+        document = await session.scalar(
+            select(Document).where(Document.sale_id == sale_id, Document.tipo.in_((39, 33))).order_by(Document.id)
+        )
+        payload: dict[str, object] = {"lane_id": lane_id, "sale_id": sale_id, "copy": True}
+        if document is not None:
+            payload["document_id"] = document.id
         session.add(
             OutboxEntry(
                 kind="print_receipt",
                 ref_type="sale",
                 ref_id=str(sale_id),
-                payload={"lane_id": lane_id, "sale_id": sale_id, "document_id": document.id, "copy": True},
+                payload=payload,
                 available_at=_now(),
                 created_at=_now(),
             )
         )
-        await audit.record(session, request.user.id, "sale.reprint", "sale", sale_id, {"folio": document.folio})
+        await audit.record(
+            session, request.user.id, "sale.reprint", "sale", sale_id, {"folio": document.folio if document else None}
+        )
     printing = request.app.state.printing
     if printing is not None:
         printing.wake()
-    flash(request, f"Copia de la boleta N° {document.folio} enviada a la impresora.")
+    shown = f"la {TipoDTE(document.tipo).nombre.lower()} N° {document.folio}" if document else "el comprobante"
+    flash(request, f"Copia de {shown} enviada a la impresora.")
     return redirect(f"/caja/ventas/{sale_id}")
 
 

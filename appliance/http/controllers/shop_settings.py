@@ -14,7 +14,7 @@ from appliance.company import service as company
 from appliance.db.models import Company
 from appliance.http.pages import db, flash, form_data, page, redirect
 from appliance.http.policy import ADMIN, BACKOFFICE_VIEW, allow
-from appliance.sales import compliance
+from appliance.sales import compliance, emission
 
 
 def _company_values(row: Company | None) -> dict[str, str]:
@@ -53,6 +53,7 @@ async def _page(
         row = await company.get(session)
         layouts = await company.layouts(session)
         rules = await compliance.alcohol_rules(session)
+        card_voucher = await emission.card_voucher_is_boleta(session)
     return page(
         request,
         "settings/shop.html",
@@ -70,6 +71,7 @@ async def _page(
             "dry_dates": "\n".join(d.isoformat() for d in rules.dry_dates),
         },
         alcohol_errors=alcohol_errors or {},
+        card_voucher=card_voucher,
     )
 
 
@@ -124,4 +126,18 @@ async def save_alcohol(request: Request[Any, Any, Any]) -> Template | Redirect:
     return redirect("/ajustes#alcohol")
 
 
-ROUTES = [settings_page, save_company, add_layout, remove_layout, save_alcohol]
+@post("/ajustes/tarjetas", opt=allow(ADMIN))
+async def save_card_model(request: Request[Any, Any, Any]) -> Redirect:
+    """The SII emission model declared for card payments: the box's boleta, or the terminal's voucher."""
+    voucher = (await form_data(request)).get("card_model") == "voucher"
+    async with db(request).write() as session:
+        await emission.set_card_voucher_is_boleta(session, voucher)
+        await audit.record(session, request.user.id, "settings.card_model", "settings", 0, {"voucher": voucher})
+    flash(
+        request,
+        "Pagos con tarjeta: el voucher es la boleta." if voucher else "Pagos con tarjeta: la caja emite la boleta.",
+    )
+    return redirect("/ajustes#tarjetas")
+
+
+ROUTES = [settings_page, save_company, add_layout, remove_layout, save_alcohol, save_card_model]
