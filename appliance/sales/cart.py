@@ -4,6 +4,7 @@ so the lane's tablets (and a second tablet on the same lane) refresh.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -506,13 +507,30 @@ async def set_customer(session: AsyncSession, lane_id: int, customer_id: int | N
     return f"{'Factura' if factura else 'Boleta'} a {found.name}"
 
 
-async def add_scan(session: AsyncSession, lane_id: int, code: str, *, now: datetime | None = None) -> CartLine:
+TIMES = re.compile(r"^\s*(\d{1,3})\s*[*xX×]\s*(\S+)\s*$")
+
+
+def split_times(text: str) -> tuple[int, str]:
+    """ "6*7802820005509" (or 6x, 6×): six of that code, typed before the scan; a bare code is one."""
+    found = TIMES.match(text)
+    return (int(found.group(1)), found.group(2)) if found else (1, text.strip())
+
+
+async def add_scan(
+    session: AsyncSession, lane_id: int, code: str, *, now: datetime | None = None, times: int = 1
+) -> CartLine:
+    if not 1 <= times <= 999:
+        raise CartError("La cantidad va de 1 a 999.", "invalid_quantity")
     match = await catalog.find_by_scan(session, code)
     if match is None:
         raise UnknownBarcode(f"El código {code.strip()} no está en el catálogo.")
     quantity = match.quantity if match.quantity is not None else 1000
     if match.product.unit == "kg" and match.quantity is None and match.amount is None:
         raise CartError(f"«{match.product.name}» se vende por peso: use la balanza.", "needs_weight")
+    if times != 1:
+        if match.product.unit != "unit" or match.quantity is not None or match.amount is not None:
+            raise CartError("×N es para productos por unidad; lo pesado se pesa.", "invalid_quantity")
+        quantity *= times
     return await add_product(session, lane_id, match.product, quantity, amount=match.amount, now=now)
 
 

@@ -43,7 +43,9 @@ def _count(shop: Settings, model: Any, *where: Any) -> int:
 
 def test_a_discount_needs_the_supervisors_pin_and_wrong_guesses_count(tablet: TestClient[Any], shop: Settings) -> None:
     headers = _open(tablet)
-    tablet.post("/caja/escanear", data={"code": "7802820005509"}, headers=headers)
+    six = tablet.post("/caja/escanear", data={"code": "6*7802820005509"}, headers=headers)
+    assert six.status_code == 200 and "agregado ×6" in six.text and "6 × $1.190" in six.text
+    tablet.post("/caja/lineas/1/cantidad", data={"quantity": "1"}, headers=headers)
     supervisor = _supervisor_id(tablet)
     form = {"kind": "percent", "value": "10", "reason": "caja abollada", "supervisor_id": supervisor}
     wrong = tablet.post("/caja/lineas/1/descuento", data={**form, "supervisor_pin": "0000"}, headers=headers)

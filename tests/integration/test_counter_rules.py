@@ -379,3 +379,16 @@ async def test_card_voucher_model_issues_no_boleta_for_card_only_sales(db: Datab
         paper = parse(render_escpos(await sale_receipt(s, by_card.sale_id), PAPER_58MM)).text
     assert "COMPROBANTE DE VENTA" in paper and "No válido como boleta" in paper and "Timbre" not in paper
     assert "Débito (778899)" in paper and "$1.580" in paper
+
+
+async def test_times_n_before_a_scan(db: Database) -> None:
+    assert cart.split_times("6*7801234500013") == (6, "7801234500013")
+    assert cart.split_times(" 12 x 7801234500013 ") == (12, "7801234500013")
+    assert cart.split_times("7801234500013") == (1, "7801234500013")
+    async with db.write() as s:
+        await cart.add_scan(s, 1, "7801234500013", times=6)
+        await cart.add_scan(s, 1, "7801234500013")
+        view = await cart.view(s, 1, now=NOW)
+        assert [line.quantity for line in view.lines] == [7_000]
+        with pytest.raises(CartError, match="1 a 999"):
+            await cart.add_scan(s, 1, "7801234500013", times=0)

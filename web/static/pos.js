@@ -161,13 +161,14 @@
       var code = scan.value.trim();
       scan.value = "";
       if (priceMode && priceMode.getAttribute("aria-pressed") === "true") { priceCheck(code); return; }
-      if (/^[0-9A-Za-z.-]+$/.test(code) && !/^[A-Za-z]{3,}$/.test(code)) sendScan(code);
+      // A code, or "6*code" (six of it), is a scan; words are a search by name.
+      if (/^(\d{1,3}\s*[*xX×]\s*)?[0-9A-Za-z.-]+$/.test(code) && !/^[A-Za-z]{3,}$/.test(code)) sendScan(code);
       else search(code);
     });
     scan.addEventListener("input", function () {
       clearTimeout(searchTimer);
       var text = scan.value.trim();
-      if (/^\d+$/.test(text) || text.length < 3) { hideTiles(); return; }
+      if (/^\d+$/.test(text) || /^\d{1,3}\s*[*xX×]/.test(text) || text.length < 3) { hideTiles(); return; }
       searchTimer = setTimeout(function () { search(text); }, 200);
     });
   }
@@ -189,7 +190,7 @@
     priceMode.setAttribute("aria-pressed", on ? "true" : "false");
     priceMode.textContent = on ? "Salir de consulta" : "Consultar precio";
     priceBox.hidden = !on; priceBox.innerHTML = "";
-    scan.placeholder = on ? "Escanee para ver el precio (no vende)" : "Escanee o escriba código / nombre";
+    scan.placeholder = on ? "Escanee para ver el precio (no vende)" : "Escanee, escriba código o nombre (6*código: seis)";
     scan.focus();
   });
 

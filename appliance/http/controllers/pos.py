@@ -246,9 +246,11 @@ async def cart_fragment(request: Request[Any, Any, Any]) -> Response[Any] | Temp
 async def scan(request: Request[Any, Any, Any]) -> Response[Any] | Template:
     code = (await form_data(request)).get("code", "").strip()
 
+    times, code_only = cart.split_times(code)
+
     async def action(session: Any, lane_id: int) -> str:
-        line = await cart.add_scan(session, lane_id, code)
-        return f"{line.description} agregado"
+        line = await cart.add_scan(session, lane_id, code_only, times=times)
+        return f"{line.description} agregado" + (f" ×{times}" if times != 1 else "")
 
     return await _mutate(request, action)
 
