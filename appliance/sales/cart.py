@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from appliance.audit import log as audit
 from appliance.catalog import service as catalog
@@ -58,8 +58,14 @@ class CartView:
         return len(self.lines)
 
 
+async def _load(session: AsyncSession, lane_id: int) -> Cart | None:
+    # One query for the cart and its lines (a joined load; selectin costs a second round trip on every scan).
+    result = await session.scalars(select(Cart).where(Cart.lane_id == lane_id).options(joinedload(Cart.lines)))
+    return result.unique().one_or_none()
+
+
 async def _cart(session: AsyncSession, lane_id: int) -> Cart:
-    cart = await session.scalar(select(Cart).where(Cart.lane_id == lane_id).options(selectinload(Cart.lines)))
+    cart = await _load(session, lane_id)
     if cart is None:
         cart = Cart(lane_id=lane_id, version=0, lines=[])
         session.add(cart)
@@ -68,23 +74,17 @@ async def _cart(session: AsyncSession, lane_id: int) -> Cart:
 
 
 async def view(session: AsyncSession, lane_id: int) -> CartView:
-    cart = await session.scalar(select(Cart).where(Cart.lane_id == lane_id).options(selectinload(Cart.lines)))
+    cart = await _load(session, lane_id)
     if cart is None:
         return CartView(lane_id, 0, None, (), 0, 0, 0, 0)
-    units = dict(
-        (
-            await session.execute(
-                select(Product.id, Product.unit).where(Product.id.in_([line.product_id for line in cart.lines]))
-            )
-        ).all()
+    ids = [line.product_id for line in cart.lines]
+    rows = (
+        (await session.execute(select(Product.id, Product.unit, Product.tax).where(Product.id.in_(ids)))).all()
+        if ids
+        else []
     )
-    taxes = dict(
-        (
-            await session.execute(
-                select(Product.id, Product.tax).where(Product.id.in_([line.product_id for line in cart.lines]))
-            )
-        ).all()
-    )
+    units = {row.id: row.unit for row in rows}
+    taxes = {row.id: row.tax for row in rows}
     lines = tuple(
         LineView(
             line.line_no,
