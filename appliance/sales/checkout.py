@@ -74,13 +74,11 @@ async def checkout(
     )
     session.add(sale)
     await session.flush()
-    costs = dict(
-        (
-            await session.execute(
-                select(Product.id, Product.avg_cost).where(Product.id.in_([line.product_id for line in view.lines]))
-            )
-        ).all()
+    # Whole rows, not just the cost: held here, so the stock moves below find them in the session without a query.
+    products = list(
+        await session.scalars(select(Product).where(Product.id.in_([line.product_id for line in view.lines])))
     )
+    costs = {product.id: product.avg_cost for product in products}
     negative = []
     for line in view.lines:
         session.add(
