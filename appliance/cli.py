@@ -188,7 +188,9 @@ def cmd_import_products(args: argparse.Namespace) -> int:
 def cmd_bench(args: argparse.Namespace) -> int:
     from appliance import bench
 
-    return bench.main(args.tablets, args.seconds, args.catalog, args.history, args.data_dir)
+    return bench.main(
+        args.tablets, args.seconds, args.catalog, args.history, args.data_dir, args.pace, args.saturation_seconds
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -243,6 +245,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seconds", type=float, default=30)
     p.add_argument("--catalog", type=int, default=20_000, help="productos en la tienda de prueba")
     p.add_argument("--history", type=int, default=200_000, help="ventas pasadas en la tienda de prueba")
+    p.add_argument(
+        "--pace",
+        type=float,
+        default=0.0,
+        help="segundos entre acciones de cada cajero (±50 %%); 0 = a toda velocidad (saturación)",
+    )
+    p.add_argument(
+        "--saturation-seconds",
+        type=float,
+        default=15.0,
+        help="con --pace, segundos de la medición a toda velocidad que le sigue",
+    )
     p.set_defaults(func=cmd_bench)
 
     from appliance.devices import cli as devices_cli
