@@ -17,6 +17,7 @@ from appliance.db import migrate
 from appliance.db.engine import Database
 from appliance.http import errors
 from appliance.http.auth import authorize, session_auth
+from appliance.http.auth_cache import AuthCache
 from appliance.http.controllers import ROUTES
 from appliance.http.policy import PUBLIC
 from appliance.http.templating import STATIC_DIR, template_config
@@ -104,6 +105,7 @@ def create_app(
                 "printing": printing,
                 "sii": runner,
                 "backup": backup_service,
+                "auth_cache": AuthCache(),
             }
         ),
         on_app_init=[auth.on_app_init],

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import getpass
+import importlib
 import json
 import logging
 import socket
@@ -71,8 +72,20 @@ def serve(settings: Settings, banner: Callable[[], None] | None = None) -> int:
                 banner()
         await task
 
-    asyncio.run(run())
+    with asyncio.Runner(loop_factory=_fast_loop()) as runner:
+        runner.run(run())
     return 0
+
+
+def _fast_loop() -> Callable[[], asyncio.AbstractEventLoop] | None:
+    """uvloop's event loop when installed (a dependency; absent in an older environment, the standard loop serves).
+    Every database statement hops to aiosqlite's thread and back, so the loop's speed shows in every request."""
+    try:
+        uvloop = importlib.import_module("uvloop")
+    except ImportError:
+        return None
+    factory: Callable[[], asyncio.AbstractEventLoop] = uvloop.new_event_loop
+    return factory
 
 
 def _run(coro: Coroutine[Any, Any, int]) -> int:
@@ -188,7 +201,9 @@ def cmd_import_products(args: argparse.Namespace) -> int:
 def cmd_bench(args: argparse.Namespace) -> int:
     from appliance import bench
 
-    return bench.main(args.tablets, args.seconds, args.catalog, args.history, args.data_dir)
+    return bench.main(
+        args.tablets, args.seconds, args.catalog, args.history, args.data_dir, args.pace, args.saturation_seconds
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -243,6 +258,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seconds", type=float, default=30)
     p.add_argument("--catalog", type=int, default=20_000, help="productos en la tienda de prueba")
     p.add_argument("--history", type=int, default=200_000, help="ventas pasadas en la tienda de prueba")
+    p.add_argument(
+        "--pace",
+        type=float,
+        default=0.0,
+        help="segundos entre acciones de cada cajero (±50 %%); 0 = a toda velocidad (saturación)",
+    )
+    p.add_argument(
+        "--saturation-seconds",
+        type=float,
+        default=15.0,
+        help="con --pace, segundos de la medición a toda velocidad que le sigue",
+    )
     p.set_defaults(func=cmd_bench)
 
     from appliance.devices import cli as devices_cli

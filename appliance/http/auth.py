@@ -19,6 +19,7 @@ from litestar.security.session_auth import SessionAuth
 
 from appliance.db.engine import Database
 from appliance.db.models import Device, Lane, Role, User
+from appliance.http.auth_cache import AuthCache, generation
 from appliance.http.policy import DEVICE_KEY, PUBLIC_KEY, ROLES_KEY
 from appliance.pos import pairing
 
@@ -46,21 +47,47 @@ def login_session(user: User, *, device_id: int | None = None) -> dict[str, Any]
     return session
 
 
+@dataclass(frozen=True)
+class _KnownUser:
+    user: CurrentUser
+    active: bool
+    stamp: str
+
+
+def _cache(connection: ASGIConnection[Any, Any, Any, Any]) -> AuthCache:
+    cache: AuthCache = connection.app.state.auth_cache
+    return cache
+
+
+async def _known_user(connection: ASGIConnection[Any, Any, Any, Any], uid: int) -> _KnownUser | None:
+    cache = _cache(connection)
+    known: _KnownUser | None = cache.get(("user", uid))
+    if known is None:
+        db: Database = connection.app.state.db
+        read_at = generation()
+        async with db.read() as s:
+            user = await s.get(User, uid)
+        if user is None:
+            return None
+        current = CurrentUser(id=user.id, username=user.username, full_name=user.full_name, role=Role(user.role))
+        known = _KnownUser(current, user.active, session_stamp(user))
+        cache.put(("user", uid), known, read_at)
+    return known
+
+
 async def retrieve_user(session: dict[str, Any], connection: ASGIConnection[Any, Any, Any, Any]) -> CurrentUser | None:
     uid = session.get("uid")
     if not isinstance(uid, int):
         return None
-    db: Database = connection.app.state.db
-    async with db.read() as s:
-        user = await s.get(User, uid)
-    if user is None or not user.active or session.get("stamp") != session_stamp(user):
+    known = await _known_user(connection, uid)
+    if known is None or not known.active or session.get("stamp") != known.stamp:
         return None
     if "device" in session:
         # A PIN session is bound to its tablet: copied to another browser it is worthless.
         device, _lane = await _load_device(connection)
         if device is None or device.id != session["device"]:
             return None
-    return CurrentUser(id=user.id, username=user.username, full_name=user.full_name, role=Role(user.role))
+    return known.user
 
 
 DEVICE_COOKIE = "mm_device"
@@ -75,12 +102,20 @@ async def _load_device(connection: ASGIConnection[Any, Any, Any, Any]) -> tuple[
     cached = connection.scope.get("state", {}).get("_device_lookup")
     if cached is not None:
         return cached  # type: ignore[no-any-return]
-    db: Database = connection.app.state.db
-    async with db.read() as s:
-        device = await pairing.device_for_token(s, connection.cookies.get(DEVICE_COOKIE))
-        lane = await s.get(Lane, device.lane_id) if device else None
-    connection.scope.setdefault("state", {})["_device_lookup"] = (device, lane)
-    return device, lane
+    token = connection.cookies.get(DEVICE_COOKIE)
+    key = ("device", pairing.token_key(token)) if token else None
+    found: tuple[Device | None, Lane | None] | None = _cache(connection).get(key) if key else None
+    if found is None:
+        db: Database = connection.app.state.db
+        read_at = generation()
+        async with db.read() as s:
+            device = await pairing.device_for_token(s, token)
+            lane = await s.get(Lane, device.lane_id) if device else None
+        found = (device, lane)
+        if key is not None and device is not None:
+            _cache(connection).put(key, found, read_at)  # detached rows, only read from here on
+    connection.scope.setdefault("state", {})["_device_lookup"] = found
+    return found
 
 
 async def _require_device(connection: ASGIConnection[Any, Any, Any, Any]) -> None:

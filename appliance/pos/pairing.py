@@ -57,6 +57,11 @@ async def pair(session: AsyncSession, code: str, device_name: str, *, now: datet
     return device, token
 
 
+def token_key(token: str) -> str:
+    """What identifies a token in memory and in the database: its hash, never the token itself."""
+    return _hash(token)
+
+
 async def device_for_token(session: AsyncSession, token: str | None) -> Device | None:
     if not token:
         return None

@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from appliance.audit import log as audit
 from appliance.catalog import promotions as promotion_store
@@ -120,8 +120,14 @@ class CartView:
         }
 
 
+async def _load(session: AsyncSession, lane_id: int) -> Cart | None:
+    # One query for the cart and its lines (a joined load; selectin costs a second round trip on every scan).
+    result = await session.scalars(select(Cart).where(Cart.lane_id == lane_id).options(joinedload(Cart.lines)))
+    return result.unique().one_or_none()
+
+
 async def _cart(session: AsyncSession, lane_id: int) -> Cart:
-    cart = await session.scalar(select(Cart).where(Cart.lane_id == lane_id).options(selectinload(Cart.lines)))
+    cart = await _load(session, lane_id)
     if cart is None:
         cart = Cart(lane_id=lane_id, version=0, lines=[])
         session.add(cart)
@@ -149,7 +155,7 @@ def today_in_chile(now: datetime | None = None) -> date:
 
 
 async def view(session: AsyncSession, lane_id: int, *, now: datetime | None = None) -> CartView:
-    cart = await session.scalar(select(Cart).where(Cart.lane_id == lane_id).options(selectinload(Cart.lines)))
+    cart = await _load(session, lane_id)
     if cart is None:
         return CartView(lane_id, 0, None, (), 0, 0, 0, 0)
     ids = {line.product_id for line in cart.lines}

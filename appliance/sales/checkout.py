@@ -100,8 +100,11 @@ async def checkout(
     fiado_amount = sum(p.amount for p in settlement.payments if p.method == PaymentMethod.FIADO)
     if fiado_amount:
         await fiado.charge(session, customer, fiado_amount, sale_id=sale.id, user_id=cashier_id, now=now)
-    ids = {line.product_id for line in view.lines}
-    costs = dict((await session.execute(select(Product.id, Product.avg_cost).where(Product.id.in_(ids)))).all())
+    # Whole rows, not just the cost: held here, so the stock moves below find them in the session without a query.
+    products = list(
+        await session.scalars(select(Product).where(Product.id.in_({line.product_id for line in view.lines})))
+    )
+    costs = {product.id: product.avg_cost for product in products}
     negative = []
     # Lines are numbered afresh: a deposit shares its drink's cart line number, the sale's lines are 1…n.
     for number_on_sale, line in enumerate(sold, start=1):

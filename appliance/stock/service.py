@@ -36,9 +36,14 @@ class MoveResult:
 
 
 async def location_id(session: AsyncSession, code: str) -> int:
+    # Remembered for the session's life: a five-line sale asked five times for the same "sala".
+    known: dict[str, int] = session.info.setdefault("stock_location_ids", {})
+    if code in known:
+        return known[code]
     found = await session.scalar(select(Location.id).where(Location.code == code))
     if found is None:
         raise UnknownLocation(f"No existe la ubicación de stock «{code}».")
+    known[code] = found
     return found
 
 

@@ -9,6 +9,7 @@ than PDF417's 90 at the 7 columns that fit 58 mm with 2-dot modules, so 58 mm pa
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -56,6 +57,7 @@ class Pdf417Plan:
         return self.module_dots in _NATIVE_MODULE_RANGE and self.row_modules in _NATIVE_ROW_RANGE
 
 
+@functools.lru_cache(maxsize=32)
 def codeword_count(payload: bytes) -> int:
     """Data codewords pdf417gen produces for `payload` (before the length descriptor and error correction)."""
     from pdf417gen.compaction import compact
@@ -100,6 +102,13 @@ def plan(
 
 def raster(payload: bytes, symbol: Pdf417Plan) -> Image.Image:
     """The symbol as a 1-bit image (black = ink), with its quiet zone, exactly `symbol`'s size in dots."""
+    return _raster(payload, symbol).copy()  # a copy: the caller may draw on it
+
+
+# A receipt's timbre is encoded for the printer and again for its preview (and again for a reprint); the error
+# correction alone is ~25 ms of pure Python on a Pi-class CPU.
+@functools.lru_cache(maxsize=16)
+def _raster(payload: bytes, symbol: Pdf417Plan) -> Image.Image:
     from pdf417gen import encode, render_image
 
     codes = encode(payload, columns=symbol.columns, security_level=symbol.error_correction)

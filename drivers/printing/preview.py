@@ -128,6 +128,7 @@ def render_preview(receipt: Receipt, profile: PrinterProfile) -> Image.Image:
 def render_preview_png(receipt: Receipt, profile: PrinterProfile) -> bytes:
     image = render_preview(receipt, profile)
     buffer = io.BytesIO()
-    # No optimize=True: ten times slower for files 5 % smaller.
-    image.save(buffer, format="PNG", dpi=(profile.dpi, profile.dpi))
+    # Fastest zlib level: half the time of the default for files ~25 % larger (mostly white paper); no
+    # optimize=True, ten times slower for files 5 % smaller. It runs after every sale on the box's CPU.
+    image.save(buffer, format="PNG", dpi=(profile.dpi, profile.dpi), compress_level=1)
     return buffer.getvalue()

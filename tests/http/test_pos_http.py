@@ -10,7 +10,7 @@ from litestar.testing import TestClient
 
 from appliance.app import create_app
 from appliance.settings import Settings
-from tests.http.pos_support import pin_in
+from tests.http.pos_support import pin_in, setup_shop
 from tests.support import csrf_from, login, post_form
 
 
@@ -102,3 +102,25 @@ def test_pin_session_is_worthless_in_another_browser(shop: Settings, tablet: Tes
         thief.cookies.set("mm_session", tablet.cookies["mm_session"])
         response = thief.get("/caja", follow_redirects=False)
         assert response.status_code == 303 and response.headers["location"].startswith("/login")
+
+
+def test_a_revoked_tablet_or_deactivated_cashier_is_refused_on_the_next_request(shop: Settings) -> None:
+    """The user and device lookups are cached in memory: a change in the back office must still count at once."""
+    app = create_app(shop)
+    with TestClient(app) as admin, TestClient(app) as tablet:
+        code = setup_shop(admin)
+        form = tablet.get(f"/emparejar?codigo={code}")
+        tablet.post("/emparejar", data={"code": code, "name": "T", "_csrf_token": csrf_from(form.text)})
+        assert pin_in(tablet, "caja", "1234").status_code == 303
+        api = {"Accept": "application/json"}
+        assert tablet.get("/caja/carro", headers=api).status_code == 200  # now cached
+        token = login(admin, "admin")
+        users = admin.get("/usuarios").text
+        caja = re.search(r'/usuarios/(\d+)">caja<', users) or re.search(r'href="/usuarios/(\d+)"[^>]*>\s*caja\b', users)
+        assert caja
+        post_form(admin, f"/usuarios/{caja.group(1)}", {"full_name": "Caja", "role": "cajero"}, token)  # inactive
+        assert tablet.get("/caja/carro", headers=api).status_code == 401
+        assert pin_in(tablet, "super", "9876").status_code == 303
+        assert tablet.get("/caja/carro", headers=api).status_code == 200
+        assert post_form(admin, "/ajustes/tablets/1/revocar", {}, token).status_code == 303
+        assert tablet.get("/caja/carro", headers=api).status_code in (401, 403)

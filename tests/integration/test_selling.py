@@ -23,6 +23,7 @@ from appliance.sales import cart, checkout
 from appliance.sales.cart import CartError, UnknownBarcode
 from appliance.sales.tenders import Tender
 from appliance.sii import local_setup
+from appliance.sii.stamping import ClockBehind
 from appliance.stock import service as stock
 from appliance.users import service as users
 from tests.support import TEST_COMPANY
@@ -251,3 +252,23 @@ async def test_pin_lockout_per_user_and_per_device(db: Database) -> None:
             await pins.login(s, device, 1, "1234", now=NOW + timedelta(minutes=1))  # type: ignore[arg-type]
         user = await pins.login(s, device, 1, "1234", now=NOW + timedelta(minutes=6))  # type: ignore[arg-type]
         assert user.id == 1
+
+
+async def test_a_sale_dated_before_the_last_document_is_refused(db: Database) -> None:
+    """A Pi without a battery clock may boot in the past: no document may go back in time (DESIGN.md)."""
+    secrets = db.path.parent / "secrets"
+    for lane, at in ((1, NOW), (2, NOW + timedelta(hours=2)), (3, NOW + timedelta(hours=1))):
+        async with db.write() as s:
+            await cart.add_scan(s, lane, MILK)
+
+        async def pay(lane: int = lane, at: datetime = at) -> None:
+            async with db.write() as s:
+                await checkout.checkout(s, lane, [Tender(M.DEBITO, 1_190)], cashier_id=1, now=at, secrets_dir=secrets)
+
+        if lane == 3:
+            with pytest.raises(ClockBehind, match="anterior al último documento emitido"):
+                await pay()
+        else:
+            await pay()
+    async with db.read() as s:
+        assert await s.scalar(select(func.count()).select_from(Document)) == 2
