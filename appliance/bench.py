@@ -228,7 +228,8 @@ def run(
             r[0]
             for r in conn.execute(
                 "SELECT b.code FROM product_barcodes b JOIN products p ON p.id = b.product_id "
-                "WHERE p.active AND p.unit = 'unit' AND NOT p.age_restricted ORDER BY random() LIMIT 2000"
+                "WHERE p.active AND p.unit = 'unit' AND NOT p.age_restricted AND p.container_product_id IS NULL "
+                "ORDER BY random() LIMIT 2000"
             )
         ]
         words = [r[0].split()[0].lower() for r in conn.execute("SELECT name FROM products ORDER BY random() LIMIT 300")]

@@ -17,6 +17,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 
+from appliance.db.inline import creator as inline_creator
+
 BUSY_TIMEOUT_MS = 5000
 
 PRAGMAS = (
@@ -43,8 +45,14 @@ def _begin(conn: Connection) -> None:
     conn.exec_driver_sql(f"BEGIN {mode}")
 
 
-def create_engine(path: Path, *, echo: bool = False) -> AsyncEngine:
-    engine = create_async_engine(f"sqlite+aiosqlite:///{path}", echo=echo, pool_size=8, max_overflow=8)
+def create_engine(path: Path, *, echo: bool = False, inline: bool = False) -> AsyncEngine:
+    """`inline`: SQLite calls run in the event loop's thread (see inline.py); for the single writer."""
+    if inline:
+        engine = create_async_engine(
+            f"sqlite+aiosqlite:///{path}", echo=echo, async_creator=inline_creator(path), pool_size=2, max_overflow=2
+        )
+    else:
+        engine = create_async_engine(f"sqlite+aiosqlite:///{path}", echo=echo, pool_size=8, max_overflow=8)
     event.listen(engine.sync_engine, "connect", _configure)
     event.listen(engine.sync_engine, "begin", _begin)
     return engine
@@ -57,6 +65,8 @@ class Database:
         self.path = path
         self.engine = create_engine(path, echo=echo)
         self._reader = self.engine.execution_options(sqlite_begin="DEFERRED")
+        # Writers are one at a time and short: their statements skip aiosqlite's thread hops (inline.py).
+        self.write_engine = create_engine(path, echo=echo, inline=True)
         self._write_lock: asyncio.Lock | None = None
 
     @asynccontextmanager
@@ -64,7 +74,11 @@ class Database:
         """One write transaction: committed when the block ends, rolled back entirely if it raises."""
         if self._write_lock is None:
             self._write_lock = asyncio.Lock()
-        async with self._write_lock, AsyncSession(self.engine, expire_on_commit=False) as session, session.begin():
+        async with (
+            self._write_lock,
+            AsyncSession(self.write_engine, expire_on_commit=False) as session,
+            session.begin(),
+        ):
             yield session
 
     @asynccontextmanager
@@ -74,4 +88,5 @@ class Database:
             yield session
 
     async def dispose(self) -> None:
+        await self.write_engine.dispose()
         await self.engine.dispose()

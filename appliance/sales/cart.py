@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
 from appliance.audit import log as audit
-from appliance.catalog import promotions as promotion_store
+from appliance.catalog import promotion_cache
 from appliance.catalog import service as catalog
 from appliance.core.clock import CHILE_TZ
 from appliance.core.errors import DomainError
@@ -189,7 +189,7 @@ async def view(session: AsyncSession, lane_id: int, *, now: datetime | None = No
             ).where(Product.id.in_(containers - info.keys()))
         ):
             info[row.id] = row
-    rules = await promotion_store.active_rules(session, today_in_chile(now)) if cart.lines else []
+    rules = await promotion_cache.active_rules(session, today_in_chile(now)) if cart.lines else []
     priced = [
         promotions.PricedLine(
             line.line_no,

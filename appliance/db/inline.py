@@ -1,0 +1,90 @@
+"""An aiosqlite connection that runs SQLite calls in the event loop's own thread, for the write engine.
+
+aiosqlite sends every call to a worker thread and back: four thread hand-offs per statement, about 1 ms of Python
+on a Pi-class CPU, while SQLite itself answers a keyed lookup in microseconds. A scan is a handful of such
+statements, so the hops were most of its cost. Writes are short (one sale, one scan) and already run one at a time
+behind the write lock, so their statements run inline here. The two calls that can wait on something outside the
+process go to a thread, so the event loop never stalls on them:
+
+- BEGIN (IMMEDIATE) may wait up to busy_timeout for another process's write lock (the command line, Litestream);
+- COMMIT waits for the fsync that makes the sale durable (synchronous=FULL), and may run an automatic checkpoint.
+
+Readers keep plain aiosqlite: a long report must not hold up the tablets.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+
+class _RunNow:
+    """Stands in for aiosqlite's queue to its worker thread: runs what is put on it at once.
+
+    SQLAlchemy's adapter puts a few calls on that queue directly (setting isolation_level).
+    """
+
+    def put_nowait(self, item: tuple[asyncio.Future[Any] | None, Callable[[], Any]]) -> None:
+        future, function = item
+        try:
+            result = function()
+        except BaseException as exc:  # handed to the awaiting caller, as the worker thread would
+            if future is not None and not future.done():
+                future.set_exception(exc)
+            return
+        if future is not None and not future.done():
+            future.set_result(result)
+
+
+def _waits_outside(fn: Callable[..., Any], args: tuple[Any, ...], connection: sqlite3.Connection | None) -> bool:
+    if connection is not None and fn == connection.commit:
+        return True
+    return bool(args) and isinstance(args[0], str) and args[0].lstrip()[:5].upper() in ("BEGIN", "COMMI")
+
+
+class InlineConnection(aiosqlite.Connection):
+    def __init__(self, connector: Callable[[], sqlite3.Connection]) -> None:
+        super().__init__(connector, iter_chunk_size=64)
+        self._tx = _RunNow()  # type: ignore[assignment]
+
+    def __await__(self) -> Any:
+        return self._connect().__await__()  # no worker thread to start
+
+    async def _connect(self) -> InlineConnection:
+        if self._connection is None:
+            self._connection = self._connector()
+        return self
+
+    async def _execute(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        if not self._running or not self._connection:
+            raise ValueError("Connection closed")
+        if _waits_outside(fn, args, self._connection):
+            return await asyncio.to_thread(fn, *args, **kwargs)
+        return fn(*args, **kwargs)
+
+    def stop(self) -> None:
+        self._running = False
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
+
+    async def close(self) -> None:
+        self.stop()
+
+
+def creator(path: Path) -> Callable[[], Any]:
+    """`async_creator` for create_async_engine: a fresh inline connection to `path`."""
+
+    async def connect() -> InlineConnection:
+        # check_same_thread=False: BEGIN and COMMIT run on a helper thread while the loop thread waits for them.
+        connection: InlineConnection = await InlineConnection(
+            lambda: sqlite3.connect(str(path), check_same_thread=False)
+        )
+        return connection
+
+    return connect
