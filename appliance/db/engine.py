@@ -67,6 +67,7 @@ class Database:
         self._reader = self.engine.execution_options(sqlite_begin="DEFERRED")
         # Writers are one at a time and short: their statements skip aiosqlite's thread hops (inline.py).
         self.write_engine = create_engine(path, echo=echo, inline=True)
+        self._quick_reader = self.write_engine.execution_options(sqlite_begin="DEFERRED")
         self._write_lock: asyncio.Lock | None = None
 
     @asynccontextmanager
@@ -82,9 +83,14 @@ class Database:
             yield session
 
     @asynccontextmanager
-    async def read(self) -> AsyncIterator[AsyncSession]:
-        """A short read transaction (long ones pin the WAL and block checkpoints)."""
-        async with AsyncSession(self._reader, expire_on_commit=False) as session, session.begin():
+    async def read(self, *, quick: bool = False) -> AsyncIterator[AsyncSession]:
+        """A short read transaction (long ones pin the WAL and block checkpoints).
+
+        `quick`: a few keyed lookups on the counter's path (a search, the cart): run inline like the writers, never
+        for anything that may scan a large table (reports, exports), which would hold up the event loop.
+        """
+        engine = self._quick_reader if quick else self._reader
+        async with AsyncSession(engine, expire_on_commit=False) as session, session.begin():
             yield session
 
     async def dispose(self) -> None:

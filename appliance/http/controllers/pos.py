@@ -237,7 +237,7 @@ async def pos_page(request: Request[Any, Any, Any]) -> Template | Redirect:
 
 @get("/caja/carro", opt=SELL)
 async def cart_fragment(request: Request[Any, Any, Any]) -> Response[Any] | Template:
-    async with db(request).read() as session:
+    async with db(request).read(quick=True) as session:
         view = await cart.view(session, _lane_id(request))
     return _cart_response(request, view)
 
@@ -313,7 +313,7 @@ async def confirm_age(request: Request[Any, Any, Any]) -> Response[Any] | Templa
 
 @get("/caja/buscar", opt=SELL)
 async def find(request: Request[Any, Any, Any], q: FromQuery[str] = "") -> Template:
-    async with db(request).read() as session:
+    async with db(request).read(quick=True) as session:
         hits = await search.search(session, q, limit=24) if q.strip() else []
     return page(request, "pos/_tiles.html", hits=hits, q=q)
 
@@ -321,7 +321,7 @@ async def find(request: Request[Any, Any, Any], q: FromQuery[str] = "") -> Templ
 @get("/caja/precio", opt=SELL)
 async def price_check(request: Request[Any, Any, Any], code: FromQuery[str] = "") -> Template:
     """Price check mode: what a product costs, without selling it."""
-    async with db(request).read() as session:
+    async with db(request).read(quick=True) as session:
         match = await catalog.find_by_scan(session, code) if code.strip() else None
     return page(request, "pos/_price.html", match=match, code=code)
 
