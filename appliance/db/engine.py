@@ -71,13 +71,17 @@ class Database:
         self._write_lock: asyncio.Lock | None = None
 
     @asynccontextmanager
-    async def write(self) -> AsyncIterator[AsyncSession]:
-        """One write transaction: committed when the block ends, rolled back entirely if it raises."""
+    async def write(self, *, bulk: bool = False) -> AsyncIterator[AsyncSession]:
+        """One write transaction: committed when the block ends, rolled back entirely if it raises.
+
+        `bulk`: a long one (an import of thousands of rows) runs on the threaded engine, so the event loop keeps
+        serving the tablets' reads meanwhile; it still waits its turn behind the same lock.
+        """
         if self._write_lock is None:
             self._write_lock = asyncio.Lock()
         async with (
             self._write_lock,
-            AsyncSession(self.write_engine, expire_on_commit=False) as session,
+            AsyncSession(self.engine if bulk else self.write_engine, expire_on_commit=False) as session,
             session.begin(),
         ):
             yield session

@@ -64,7 +64,7 @@ class InlineConnection(aiosqlite.Connection):
         if not self._running or not self._connection:
             raise ValueError("Connection closed")
         if _waits_outside(fn, args, self._connection):
-            return await asyncio.to_thread(fn, *args, **kwargs)
+            return await _finish_even_if_cancelled(asyncio.ensure_future(asyncio.to_thread(fn, *args, **kwargs)))
         return fn(*args, **kwargs)
 
     def stop(self) -> None:
@@ -75,6 +75,23 @@ class InlineConnection(aiosqlite.Connection):
 
     async def close(self) -> None:
         self.stop()
+
+
+async def _finish_even_if_cancelled(call: asyncio.Future[Any]) -> Any:
+    """Await a BEGIN or COMMIT running on a thread. A cancelled caller (shutdown) still waits for it to end: the
+    connection must never be rolled back or closed on this thread while that thread is still using it."""
+    cancelled = False
+    while True:
+        try:
+            result = await asyncio.shield(call)
+            break
+        except asyncio.CancelledError:
+            if call.done():
+                raise
+            cancelled = True
+    if cancelled:
+        raise asyncio.CancelledError
+    return result
 
 
 def creator(path: Path) -> Callable[[], Any]:

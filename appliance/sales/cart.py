@@ -97,6 +97,7 @@ class CartView:
     credit: int = 0  # empties brought back, paying part of the total
     document_tipo: int = 39
     customer: CustomerView | None = None
+    additional_tax: int = 0  # ILA itemised on a factura (inside the gross prices on a boleta)
 
     @property
     def count(self) -> int:
@@ -268,15 +269,29 @@ async def view(session: AsyncSession, lane_id: int, *, now: datetime | None = No
     credit = sum(line.amount for line in lines if line.redeem)
     customer = await customer_view(session, cart.customer_id) if cart.customer_id else None
     tipo = cart.document_tipo if customer is not None and customer.can_invoice else 39
+    additional = 0
     if tipo == 33:
         totals = invoice_totals(sold)
-        total, exempt, net, iva = totals.total, totals.exento, totals.neto, totals.total - totals.neto - totals.exento
+        # Deposits are neither IVA nor exempt sales on a factura (GrntDep); shown with the exempt amount here.
+        total, net, iva = totals.total, totals.neto, totals.iva
+        exempt, additional = totals.exento + totals.deposito, totals.taxes_total
     else:
         exempt = sum(line.amount for line in sold if line.tax == "exento")
         total = sum(line.amount for line in sold)
         net, iva = split_gross(total - exempt)
     return CartView(
-        lane_id, cart.version, cart.cashier_id, tuple(lines), total, exempt, net, iva, credit, tipo, customer
+        lane_id,
+        cart.version,
+        cart.cashier_id,
+        tuple(lines),
+        total,
+        exempt,
+        net,
+        iva,
+        credit,
+        tipo,
+        customer,
+        additional,
     )
 
 
@@ -540,16 +555,41 @@ async def add_scan(
     return await add_product(session, lane_id, match.product, quantity, amount=match.amount, now=now)
 
 
-async def set_quantity(session: AsyncSession, lane_id: int, line_no: int, quantity: int) -> None:
+async def set_quantity(
+    session: AsyncSession, lane_id: int, line_no: int, quantity: int, *, now: datetime | None = None
+) -> str:
+    """A new quantity for a line. What was decided for the old quantity is not stretched over the new one: an
+    authorised discount is dropped (the supervisor decides again), new bottles get their own «¿trae envase?», and
+    more alcohol out of hours needs its own authorisation."""
     cart = await _cart(session, lane_id)
     line = next((line for line in cart.lines if line.line_no == line_no), None)
     if line is None:
         raise CartError("Esa línea ya no está en la venta.", "line_not_found")
     if quantity <= 0:
         cart.lines.remove(line)
-    else:
-        line.quantity = quantity
+        _touch(cart)
+        return ""
+    if line.flags.get("redeem"):
+        raise CartError("Para cambiar los envases devueltos, quite la línea y vuelva a recibirlos.", "redeem_fixed")
+    message = ""
+    if quantity > line.quantity:
+        product = await session.get(Product, line.product_id)
+        if product is not None and product.is_alcohol:
+            reason = (await compliance.alcohol_rules(session)).blocked(now or datetime.now(UTC))
+            if reason:
+                raise AlcoholBlocked(reason, product.id, quantity - line.quantity)
+        if line.flags.get("envase") in ("trae", "cobrar"):
+            line.flags = {**line.flags, "envase": "pendiente"}
+    if line.flags.get("manual"):
+        product = await session.get(Product, line.product_id)
+        line.discount = 0
+        if product is not None:
+            line.unit_price = product.price
+        line.flags = {k: v for k, v in line.flags.items() if k not in ("manual", "approved_by", "reason")}
+        message = "Cambió la cantidad: el descuento autorizado se quitó; pídalo de nuevo si corresponde."
+    line.quantity = quantity
     _touch(cart)
+    return message
 
 
 async def line_product(session: AsyncSession, lane_id: int, line_no: int) -> Product:

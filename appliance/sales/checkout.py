@@ -26,7 +26,7 @@ from appliance.db.models import (
     StockReason,
 )
 from appliance.sales import cart as carts
-from appliance.sales import emission, fiado
+from appliance.sales import compliance, emission, fiado
 from appliance.sales.cart import CartError
 from appliance.sales.tenders import Settlement, Tender, settle
 from appliance.sii import stamping
@@ -67,6 +67,15 @@ async def checkout(
         raise CartError("La venta no tiene productos.", "empty_cart")
     if view.pending["age"]:
         raise CartError("Confirme la edad del cliente para los productos +18.", "age_not_confirmed")
+    # The cart may have waited past closing time, or past midnight into a ley seca date: alcohol is checked again.
+    unauthorised = {line.product_id for line in sold if not line.flags.get("alcohol_override")}
+    reason = (await compliance.alcohol_rules(session)).blocked(now) if unauthorised else None
+    if reason and await session.scalar(
+        select(Product.name).where(Product.id.in_(unauthorised), Product.is_alcohol).limit(1)
+    ):
+        raise CartError(
+            f"{reason} Quite esa línea y vuelva a escanearla: el supervisor la autoriza.", "alcohol_blocked"
+        )
     if view.pending["envase"]:
         raise CartError("Indique si el cliente trae envase para las bebidas retornables.", "envase_pending")
     if view.credit > view.total:
@@ -91,7 +100,7 @@ async def checkout(
         net=view.net,
         iva=view.iva,
         exempt=view.exempt,
-        additional_tax=max(0, view.total - view.net - view.iva - view.exempt),
+        additional_tax=view.additional_tax,
         discount=sum(line.discount for line in sold),
         cash_rounding=settlement.rounding,
     )

@@ -21,9 +21,11 @@ from appliance.audit import log as audit
 from appliance.cash import sessions as cash
 from appliance.core.clock import CHILE_TZ
 from appliance.core.errors import DomainError
-from appliance.core.money import cash_rounding, round_half_up
+from appliance.core.money import cash_rounding, format_clp, round_half_up
 from appliance.core.quantity import line_amount
 from appliance.db.models import (
+    Customer,
+    CustomerAccountEntry,
     Document,
     Lane,
     Payment,
@@ -37,6 +39,7 @@ from appliance.db.models import (
     StockReason,
     User,
 )
+from appliance.sales import fiado
 from appliance.sii import stamping
 from appliance.sii.amounts import compute_totals
 from appliance.sii.doctypes import TipoDTE
@@ -149,8 +152,14 @@ async def process(
                 f" por devolver.",
                 "too_many",
             )
-    paid_methods = set(await session.scalars(select(Payment.method).where(Payment.sale_id == sale_id)))
-    if refund_method != PaymentMethod.EFECTIVO.value and refund_method not in paid_methods:
+    paid: dict[str, int] = {}
+    for method, amount in await session.execute(
+        select(Payment.method, Payment.amount).where(Payment.sale_id == sale_id)
+    ):
+        paid[method] = paid.get(method, 0) + amount
+    if refund_method == PaymentMethod.ENVASE.value or (
+        refund_method != PaymentMethod.EFECTIVO.value and refund_method not in paid
+    ):
         raise ReturnError("Se devuelve por el mismo medio con que se pagó, o en efectivo.", "refund_method")
 
     amounts: dict[int, int] = {}
@@ -168,8 +177,12 @@ async def process(
             gross=False,
         ).total
     whole = all(rows[i].returned == 0 for i in rows) and all(picked.get(i, 0) == rows[i].line.quantity for i in rows)
+    sale_customer = await session.get(Customer, sale.customer_id) if sale.customer_id else None
+    to_account, in_money = await _refund_split(session, sale_id, sale_customer, paid, refund_method, total)
     current = await cash.current(session, lane_id)
-    refund_cash = cash_rounding(total) if refund_method == PaymentMethod.EFECTIVO.value else 0
+    # Whatever isn't taken off a fiado account and isn't a card or transfer reversal is handed over in cash.
+    cash_methods = (PaymentMethod.EFECTIVO.value, PaymentMethod.FIADO.value)
+    refund_cash = cash_rounding(in_money) if refund_method in cash_methods and in_money else 0
     if refund_cash:
         if current is None:
             raise ReturnError("Abra la caja (turno) para devolver efectivo.", "no_cash_session")
@@ -191,6 +204,20 @@ async def process(
     )
     session.add(record)
     await session.flush()
+    if to_account and sale_customer is not None:
+        # What was bought on credit and comes back is taken off the customer's account.
+        session.add(
+            CustomerAccountEntry(
+                customer_id=sale_customer.id,
+                at=now,
+                kind="abono",
+                amount=to_account,
+                sale_id=sale_id,
+                method="devolucion",
+                user_id=user_id,
+                note=f"Devolución {record.id}: {reason.strip()}"[:120],
+            )
+        )
     sold_lines = []
     for line_id, qty in picked.items():
         line = rows[line_id].line
@@ -255,6 +282,8 @@ async def process(
         sale_id=sale_id,
         references=(reference,),
         gross_prices=not factura,
+        # A nota on a factura names the factura's buyer: the SII matches it, and the buyer adjusts their IVA credit.
+        buyer=stamping.buyer(sale_customer) if factura and sale_customer is not None else None,
     )
     if issued.totals.total != total:
         raise ReturnError(
@@ -291,3 +320,59 @@ def _net(line: SaleLine, qty: int, amount: int) -> Line:
         ila_code=line.additional_tax_code,
         weighed=False,
     )
+
+
+async def _refund_split(
+    session: AsyncSession,
+    sale_id: int,
+    customer: Customer | None,
+    paid: dict[str, int],
+    method: str,
+    total: int,
+) -> tuple[int, int]:
+    """How `total` goes back: (taken off the fiado account, handed over in money). Money goes back the way it came
+    and never more than came that way: what was bought on fiado comes off the account first (cash for it would pay
+    the customer for goods never paid), then cash, cards and transfers give back at most what they paid, less
+    earlier returns."""
+    credited = int(
+        await session.scalar(
+            select(func.coalesce(func.sum(CustomerAccountEntry.amount), 0)).where(
+                CustomerAccountEntry.sale_id == sale_id,
+                CustomerAccountEntry.kind == "abono",
+                CustomerAccountEntry.method == "devolucion",
+            )
+        )
+        or 0
+    )
+    by_method: dict[str, int] = {}
+    for row_method, amount in await session.execute(
+        select(SaleReturn.refund_method, SaleReturn.total).where(SaleReturn.sale_id == sale_id)
+    ):
+        by_method[row_method] = by_method.get(row_method, 0) + amount
+    owed = await fiado.balance(session, customer.id) if customer is not None else 0
+    fiado_left = max(0, min(paid.get("fiado", 0) - credited, owed))
+    money_paid = sum(amount for m, amount in paid.items() if m not in ("fiado", "envase"))
+    money_left = money_paid - (sum(by_method.values()) - credited)
+    if method == "fiado":
+        account = min(total, fiado_left)
+        if total - account > money_left:
+            raise ReturnError(
+                f"Se pueden devolver {format_clp(account + max(money_left, 0))} entre la cuenta y el efectivo; "
+                f"esta devolución es de {format_clp(total)}.",
+                "refund_over_paid",
+            )
+        return account, total - account
+    if fiado_left > 0:
+        raise ReturnError(
+            "Esta venta fue fiada: la devolución se abona primero a la cuenta del cliente "
+            f"(hasta {format_clp(fiado_left)}; el resto, en efectivo).",
+            "refund_to_fiado",
+        )
+    cap = money_left if method == "efectivo" else min(paid.get(method, 0) - by_method.get(method, 0), money_left)
+    if total > cap:
+        shown = "en efectivo" if method == "efectivo" else f"por {method}"
+        raise ReturnError(
+            f"Se pueden devolver {format_clp(max(cap, 0))} {shown}; esta devolución es de {format_clp(total)}.",
+            "refund_over_paid",
+        )
+    return 0, total

@@ -7,7 +7,7 @@ the IVA and the ILA as credit, which a boleta would not allow.
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
 from appliance.core.money import IVA_RATE, round_half_up
 from appliance.sii.amounts import ILA_RATES
@@ -40,11 +40,13 @@ def net_line(
         )
     factor = 1 + IVA_RATE + (ILA_RATES[ila_code] / 100 if ila_code in ILA_RATES else 0)
     net_price = (Decimal(gross_unit_price) / factor).quantize(_SIX, rounding=ROUND_HALF_UP)
+    # Never more than the line is worth net: a free unit (lleve N pague M, 100 %) would otherwise round above it.
+    net_value = (net_price * quantity_milli / 1000).to_integral_value(rounding=ROUND_DOWN)
     return Line(
         name=name,
         quantity_milli=quantity_milli,
         unit_price=net_price.normalize() if net_price != net_price.to_integral() else int(net_price),
-        discount=round_half_up(Decimal(gross_discount) / factor),
+        discount=min(round_half_up(Decimal(gross_discount) / factor), int(net_value)),
         kind=LineKind.AFECTO,
         ila_code=ila_code if ila_code in ILA_RATES else None,
         weighed=weighed,

@@ -355,6 +355,7 @@ async def test_factura_at_the_counter_with_net_prices_and_ila_and_its_nota(db: D
     assert nota is not None and nota.tipo == 61 and nota.total == view.total
     nota_xml = parse_latin1(nota.signed_xml)
     assert nota_xml.findtext(f".//{SII}TpoDocRef") == "33" and nota_xml.findtext(f".//{SII}CodRef") == "1"
+    assert nota_xml.findtext(f".//{SII}RUTRecep") == "77123456-9"  # the factura's buyer, not the anonymous one
     assert schema_errors(SchemaKind.DTE, nota_xml) == ()
 
 
@@ -392,3 +393,91 @@ async def test_times_n_before_a_scan(db: Database) -> None:
         assert [line.quantity for line in view.lines] == [7_000]
         with pytest.raises(CartError, match="1 a 999"):
             await cart.add_scan(s, 1, "7801234500013", times=0)
+
+
+async def test_factura_totals_split_iva_ila_and_deposits_and_survive_a_free_unit(db: Database) -> None:
+    async with db.write() as s:
+        roble = await s.scalar(select(Customer).where(Customer.rut == "77123456-9"))
+        assert roble is not None
+        await cart.set_customer(s, 1, roble.id, factura=True)
+        await cart.add_product(s, 1, await _product(s, "B1"), 1_000)  # $1.200, ILA 271 (18 %)
+        await cart.answer_envase(s, 1, 1, brings=False)  # + $300 deposit
+        view = await cart.view(s, 1, now=NOW)
+        # 1.200 / 1,37 = 875,91 net → IVA 166, ILA 158; the deposit apart: 875 + 166 + 158 + 300 ≈ 1.500.
+        assert view.additional_tax == 158 and view.iva == 166 and view.exempt == 300
+        assert view.net + view.iva + view.additional_tax + view.exempt == view.total
+        draft, errors = promotion_store.parse_form(
+            {"name": "Yogur 2x1", "kind": "nxm", "quantity": "2", "pay": "1", "products": "Y1", "active": "on"}, []
+        )
+        await promotion_store.save(s, draft, errors, promo_id=None, user_id=None)  # type: ignore[arg-type]
+        await cart.add_product(s, 1, await _product(s, "Y1"), 2_000)  # one of the two is free
+        view = await cart.view(s, 1, now=NOW)
+    yogurt = next(line for line in view.lines if line.description.startswith("Yogur"))
+    assert yogurt.discount == 790 and view.total > 1_500  # no crash on the free unit's net discount
+
+
+async def test_a_new_quantity_does_not_stretch_what_was_decided_for_the_old_one(db: Database) -> None:
+    night = datetime(2026, 11, 20, 6, 30, tzinfo=UTC)  # 03:30 in Santiago: alcohol closed
+    async with db.write() as s:
+        sergio = await _user(s, "sergio")
+        await cart.add_product(s, 1, await _product(s, "Y1"), 5_000)
+        await cart.adjust_line(s, 1, 1, approver=sergio, reason="vencen mañana", amount=2_000)
+        message = await cart.set_quantity(s, 1, 1, 1_000)
+        view = await cart.view(s, 1, now=NOW)
+        assert "se quitó" in message and view.lines[0].discount == 0 and view.total == 790  # never a negative line
+        await cart.add_product(s, 1, await _product(s, "B1"), 1_000)
+        await cart.answer_envase(s, 1, 2, brings=True)
+        await cart.set_quantity(s, 1, 2, 3_000)
+        assert (await cart.view(s, 1, now=NOW)).pending["envase"]  # two more bottles: ask again
+        await cart.redeem_container(s, 1, await _product(s, "ENV1"), 2)
+        with pytest.raises(CartError, match="envases devueltos"):
+            await cart.set_quantity(s, 1, 3, 99_000)
+        await cart.add_product(s, 1, await _product(s, "V1"), 1_000, now=NOW)
+        with pytest.raises(AlcoholBlocked):
+            await cart.set_quantity(s, 1, 4, 2_000, now=night)
+        await cart.answer_all_envases(s, 1, brings=True)
+        await cart.confirm_age(s, 1, user_id=1)
+    with pytest.raises(CartError, match="Fuera del horario"):  # the cart waited past closing time
+        await _pay(db, [Tender(M.EFECTIVO, 20_000)], now=night)
+
+
+async def test_returns_go_back_the_way_the_money_came(db: Database) -> None:
+    async with db.write() as s:
+        rosa = await s.scalar(select(Customer).where(Customer.name == "Doña Rosa"))
+        assert rosa is not None
+        await cart.set_customer(s, 1, rosa.id, factura=False)
+        await cart.add_product(s, 1, await _product(s, "Y1"), 5_000)  # $3.950
+    sale = await _pay(db, [Tender(M.FIADO, 3_000), Tender(M.EFECTIVO, 1_000)])  # cash part 950
+
+    async def give_back(method: str, units: int) -> object:
+        async with db.write() as s:
+            line = await s.scalar(select(SaleLine).where(SaleLine.sale_id == sale.sale_id))
+            assert line is not None
+            return await returns.process(
+                s,
+                db.path.parent / "secrets",
+                sale_id=sale.sale_id,
+                lane_id=1,
+                quantities={line.id: units * 1_000},
+                to_merma=set(),
+                refund_method=method,
+                reason="no le gustó",
+                user_id=1,
+                approver=await _user(s, "sergio"),
+                now=NOW,
+            )
+
+    with pytest.raises(returns.ReturnError, match="se abona primero a la cuenta"):
+        await give_back("efectivo", 1)  # cash for goods bought on credit: refused
+    with pytest.raises(returns.ReturnError, match="medio"):
+        await give_back("envase", 1)
+    await give_back("fiado", 2)  # $1.580 off her account
+    async with db.read() as s:
+        assert await fiado.balance(s, rosa.id) == 3_000 - 1_580
+    first = await give_back("fiado", 2)  # $1.420 still owed on this sale, the other $160 in cash
+    assert first.refund_cash == 160  # type: ignore[attr-defined]
+    with pytest.raises(returns.ReturnError, match="mismo medio"):
+        await give_back("transferencia", 1)  # never paid by transfer
+    await give_back("efectivo", 1)  # the last one: $790 of the $950 paid in cash, less the $160 already back
+    async with db.read() as s:
+        assert await fiado.balance(s, rosa.id) == 0

@@ -75,3 +75,28 @@ async def test_a_failed_write_leaves_nothing(db_path: Path) -> None:
             assert (await s.execute(text("PRAGMA synchronous"))).scalar() == 2  # FULL, on the inline writer too
     finally:
         await db.dispose()
+
+
+async def test_a_writer_cancelled_while_waiting_for_the_lock_leaves_the_connection_usable(db_path: Path) -> None:
+    other = sqlite3.connect(db_path, isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")
+    db = Database(db_path)
+
+    async def writer() -> None:
+        async with db.write() as s:
+            s.add(Lane(code="caja-7", name="Caja 7"))
+
+    try:
+        task = asyncio.create_task(writer())
+        await asyncio.sleep(0.2)  # it is waiting in BEGIN IMMEDIATE on a helper thread
+        task.cancel()
+        threading.Timer(0.3, lambda: other.execute("COMMIT")).start()
+        with pytest.raises(asyncio.CancelledError):
+            await task  # returns only once the BEGIN on the helper thread has ended
+        async with db.write() as s:  # the pool's connection holds no stray lock: the next sale goes through
+            s.add(Lane(code="caja-6", name="Caja 6"))
+        async with db.read() as s:
+            assert list(await s.scalars(select(Lane.code))) == ["caja-6"]
+    finally:
+        await db.dispose()
+        other.close()

@@ -278,8 +278,7 @@ async def set_quantity(request: Request[Any, Any, Any], line_no: FromPath[int]) 
     async def action(session: Any, lane_id: int) -> str:
         product = await cart.line_product(session, lane_id, line_no)
         quantity = parse_quantity(data.get("quantity", ""), weighed=product.unit == "kg")
-        await cart.set_quantity(session, lane_id, line_no, quantity)
-        return ""
+        return await cart.set_quantity(session, lane_id, line_no, quantity, now=_now())
 
     return await _mutate(request, action)
 

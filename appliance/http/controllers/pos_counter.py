@@ -21,38 +21,16 @@ from appliance.core.errors import DomainError
 from appliance.core.money import format_clp, parse_clp
 from appliance.core.quantity import parse_quantity
 from appliance.customers import service as parties
-from appliance.db.models import Category, Customer, Device, Product, User
+from appliance.db.models import Category, Customer, Product
 from appliance.devices import actions
+from appliance.http.approvals import supervisor_from_form
 from appliance.http.controllers.pos import SELL, _lane_id, _mutate, refused
 from appliance.http.pages import db, form_data, page
-from appliance.pos import pins
 from appliance.sales import cart, fiado
 
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-async def _supervisor(request: Request[Any, Any, Any], data: dict[str, str]) -> User:
-    """The approving supervisor, after their PIN; failures are committed before the refusal is raised."""
-    raw = data.get("supervisor_id", "")
-    error: DomainError | None = None
-    approver: User | None = None
-    async with db(request).write() as session:
-        device = await session.get(Device, request.state.device.id)
-        assert device is not None  # the tablet guard found it a moment ago
-        try:
-            approver = await pins.login(
-                session, device, int(raw) if raw.isdigit() else 0, data.get("supervisor_pin", ""), now=_now()
-            )
-        except pins.PinError as exc:
-            error = exc
-    if error is not None:
-        raise error
-    assert approver is not None
-    if approver.role not in ("supervisor", "administrador"):
-        raise DomainError("Esto lo autoriza un supervisor o un administrador.", "approval_required")
-    return approver
 
 
 # --- envases (Ley 21.368) ---------------------------------------------------------------------------------------
@@ -90,7 +68,7 @@ async def redeem(request: Request[Any, Any, Any]) -> Response[Any] | Template:
 async def discount(request: Request[Any, Any, Any], line_no: FromPath[int]) -> Response[Any] | Template:
     data = await form_data(request)
     try:
-        approver = await _supervisor(request, data)
+        approver = await supervisor_from_form(request, data)
     except DomainError as exc:
         return await refused(request, exc.message)
 
@@ -122,7 +100,7 @@ async def discount(request: Request[Any, Any, Any], line_no: FromPath[int]) -> R
 async def authorise_alcohol(request: Request[Any, Any, Any]) -> Response[Any] | Template:
     data = await form_data(request)
     try:
-        approver = await _supervisor(request, data)
+        approver = await supervisor_from_form(request, data)
     except DomainError as exc:
         return await refused(request, exc.message)
 
@@ -148,9 +126,7 @@ async def weigh(request: Request[Any, Any, Any]) -> Response[Any] | Template:
     typed = data.get("kg", "").strip()
     grams: int | None = None
     failure = ""
-    if typed:
-        grams = parse_quantity(typed, weighed=True)
-    else:
+    if not typed:  # the scale is read outside the transaction: it may take a moment to settle
         outcome = await actions.read_weight(request.app.state.devices, lane_id)
         if outcome.ok and outcome.weight is not None:
             grams = int(outcome.weight.grams)
@@ -165,9 +141,10 @@ async def weigh(request: Request[Any, Any, Any]) -> Response[Any] | Template:
         product = await session.get(Product, int(data.get("product_id", "0") or 0))
         if product is None or product.unit != "kg":
             raise DomainError("Elija un producto que se vende por peso.", "not_weighed")
-        assert grams is not None
-        line = await cart.add_product(session, lane_id, product, grams, now=_now())
-        return f"{line.description}: {grams / 1000:.3f} kg".replace(".", ",")
+        weight = parse_quantity(typed, weighed=True) if typed else grams
+        assert weight is not None
+        line = await cart.add_product(session, lane_id, product, weight, now=_now())
+        return f"{line.description}: {weight / 1000:.3f} kg".replace(".", ",")
 
     return await _mutate(request, action)
 

@@ -12,7 +12,8 @@ from sqlalchemy import select
 
 from appliance.core.errors import DomainError
 from appliance.core.quantity import parse_quantity
-from appliance.db.models import Device, Document, Payment, Sale
+from appliance.db.models import Document, Payment, Sale
+from appliance.http.approvals import supervisor_from_form
 from appliance.http.pages import db, form_data, page
 from appliance.http.policy import COUNTER, on_tablet
 from appliance.pos import pins
@@ -32,7 +33,8 @@ async def _form(
             try:
                 sale = await returns.find_sale(session, query)
                 lines = await returns.returnable(session, sale.id)
-                methods = sorted(set(await session.scalars(select(Payment.method).where(Payment.sale_id == sale.id))))
+                paid = set(await session.scalars(select(Payment.method).where(Payment.sale_id == sale.id)))
+                methods = sorted(paid - {"envase"})  # empties' deposits are not given back as money
                 folio = await session.scalar(
                     select(Document.folio).where(Document.sale_id == sale.id, Document.tipo == 39)
                 )
@@ -64,23 +66,21 @@ async def return_process(request: Request[Any, Any, Any], sale_id: FromPath[int]
     query = data.get("boleta", str(sale_id))
     error = None
     now = datetime.now(UTC)
-    async with db(request).write() as session:
-        device = await session.get(Device, request.state.device.id)
-        assert device is not None
-        try:
+    try:
+        approver = await supervisor_from_form(request, data)
+        # The whole return in one transaction: if the nota can't be issued, nothing of it stays.
+        async with db(request).write() as session:
             rows = {r.line.id: r for r in await returns.returnable(session, sale_id)}
             quantities = {}
             for line_id, row in rows.items():
                 raw = data.get(f"q{line_id}", "").strip()
                 if raw:
                     quantities[line_id] = parse_quantity(raw, weighed=row.unit == "kg", allow_zero=True)
-            supervisor_id = int(data["supervisor_id"]) if data.get("supervisor_id", "").isdigit() else 0
-            approver = await pins.login(session, device, supervisor_id, data.get("supervisor_pin", ""), now=now)
             result = await returns.process(
                 session,
                 request.app.state.settings.secrets_dir,
                 sale_id=sale_id,
-                lane_id=device.lane_id,
+                lane_id=int(request.state.lane.id),
                 quantities=quantities,
                 to_merma={i for i in rows if data.get(f"m{i}") == "on"},
                 refund_method=data.get("refund_method", ""),
@@ -89,8 +89,8 @@ async def return_process(request: Request[Any, Any, Any], sale_id: FromPath[int]
                 approver=approver,
                 now=now,
             )
-        except DomainError as exc:
-            error = exc.message  # caught inside: a wrong supervisor PIN still counts against the lockout
+    except DomainError as exc:
+        error = exc.message
     if error:
         return await _form(request, query, error=error, status_code=400)
     async with db(request).read() as session:
