@@ -122,9 +122,17 @@ class CartView:
 
 
 async def _load(session: AsyncSession, lane_id: int) -> Cart | None:
+    # The cart this transaction already loaded (and may have changed) is the current one: loading it again for the
+    # view costs a query and its row processing on every scan.
+    held: Cart | None = session.info.get(("cart", lane_id))
+    if held is not None:
+        return held
     # One query for the cart and its lines (a joined load; selectin costs a second round trip on every scan).
     result = await session.scalars(select(Cart).where(Cart.lane_id == lane_id).options(joinedload(Cart.lines)))
-    return result.unique().one_or_none()
+    cart = result.unique().one_or_none()
+    if cart is not None:
+        session.info[("cart", lane_id)] = cart
+    return cart
 
 
 async def _cart(session: AsyncSession, lane_id: int) -> Cart:
@@ -133,6 +141,7 @@ async def _cart(session: AsyncSession, lane_id: int) -> Cart:
         cart = Cart(lane_id=lane_id, version=0, lines=[])
         session.add(cart)
         await session.flush()
+        session.info[("cart", lane_id)] = cart
     return cart
 
 
@@ -568,6 +577,7 @@ async def set_quantity(
     if quantity <= 0:
         cart.lines.remove(line)
         _touch(cart)
+        await session.flush()  # the row goes now: a line added next in this transaction may take its number
         return ""
     if line.flags.get("redeem"):
         raise CartError("Para cambiar los envases devueltos, quite la línea y vuelva a recibirlos.", "redeem_fixed")
@@ -625,6 +635,7 @@ async def clear(session: AsyncSession, lane_id: int) -> None:
     cart.lines.clear()
     cart.customer_id, cart.document_tipo = None, 39
     _touch(cart)
+    await session.flush()  # the rows go now: the next sale's lines, in this same transaction, start at 1 again
 
 
 async def set_cashier(session: AsyncSession, lane_id: int, user_id: int | None) -> None:

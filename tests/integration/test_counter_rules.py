@@ -481,3 +481,16 @@ async def test_returns_go_back_the_way_the_money_came(db: Database) -> None:
     await give_back("efectivo", 1)  # the last one: $790 of the $950 paid in cash, less the $160 already back
     async with db.read() as s:
         assert await fiado.balance(s, rosa.id) == 0
+
+
+async def test_one_transaction_can_remove_a_line_and_add_another(db: Database) -> None:
+    async with db.write() as s:  # the cart stays loaded for the whole transaction: numbers must not collide
+        await cart.add_product(s, 1, await _product(s, "Y1"), 1_000)
+        await cart.add_product(s, 1, await _product(s, "Y2"), 1_000)
+        await cart.remove_line(s, 1, 2)
+        await cart.add_product(s, 1, await _product(s, "V1"), 1_000, now=NOW)
+        await cart.clear(s, 1)
+        await cart.add_product(s, 1, await _product(s, "Y2"), 1_000)
+    async with db.read() as s:
+        view = await cart.view(s, 1, now=NOW)
+    assert [(line.line_no, line.description) for line in view.lines] == [(1, "Yogur Durazno")]
