@@ -65,23 +65,20 @@ class Database:
         self.path = path
         self.engine = create_engine(path, echo=echo)
         self._reader = self.engine.execution_options(sqlite_begin="DEFERRED")
-        # Writers are one at a time and short: their statements skip aiosqlite's thread hops (inline.py).
-        self.write_engine = create_engine(path, echo=echo, inline=True)
-        self._quick_reader = self.write_engine.execution_options(sqlite_begin="DEFERRED")
+        # The counter's quick reads skip aiosqlite's thread hops (inline.py). Writes stay on the threaded engine: with
+        # inline writes Litestream's checkpoints fell behind during a store outage (tests/backup/test_outage.py).
+        self.quick_engine = create_engine(path, echo=echo, inline=True)
+        self._quick_reader = self.quick_engine.execution_options(sqlite_begin="DEFERRED")
         self._write_lock: asyncio.Lock | None = None
 
     @asynccontextmanager
-    async def write(self, *, bulk: bool = False) -> AsyncIterator[AsyncSession]:
-        """One write transaction: committed when the block ends, rolled back entirely if it raises.
-
-        `bulk`: a long one (an import of thousands of rows) runs on the threaded engine, so the event loop keeps
-        serving the tablets' reads meanwhile; it still waits its turn behind the same lock.
-        """
+    async def write(self) -> AsyncIterator[AsyncSession]:
+        """One write transaction: committed when the block ends, rolled back entirely if it raises."""
         if self._write_lock is None:
             self._write_lock = asyncio.Lock()
         async with (
             self._write_lock,
-            AsyncSession(self.engine if bulk else self.write_engine, expire_on_commit=False) as session,
+            AsyncSession(self.engine, expire_on_commit=False) as session,
             session.begin(),
         ):
             yield session
@@ -90,7 +87,7 @@ class Database:
     async def read(self, *, quick: bool = False) -> AsyncIterator[AsyncSession]:
         """A short read transaction (long ones pin the WAL and block checkpoints).
 
-        `quick`: a few keyed lookups on the counter's path (a search, the cart): run inline like the writers, never
+        `quick`: a few keyed lookups on the counter's path (a search, the cart): run inline (inline.py), never
         for anything that may scan a large table (reports, exports), which would hold up the event loop.
         """
         engine = self._quick_reader if quick else self._reader
@@ -98,5 +95,5 @@ class Database:
             yield session
 
     async def dispose(self) -> None:
-        await self.write_engine.dispose()
+        await self.quick_engine.dispose()
         await self.engine.dispose()

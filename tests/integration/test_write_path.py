@@ -1,6 +1,6 @@
-"""The write engine runs SQLite inline in the event loop, except BEGIN and COMMIT, which may wait on other processes:
-while another connection holds the write lock, the loop keeps serving (a reader, a ticker) and the writer gets in
-as soon as the lock is released; a failed write leaves nothing behind."""
+"""The write path never stalls the event loop: while another connection holds the write lock, the loop keeps
+serving (a reader, a ticker) and the writer gets in as soon as the lock is released; a writer cancelled while
+waiting leaves the pool usable; a failed write leaves nothing behind."""
 
 from __future__ import annotations
 
