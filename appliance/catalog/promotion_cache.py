@@ -10,55 +10,29 @@ from __future__ import annotations
 import time
 from datetime import date
 
-from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 
 from appliance.catalog import promotions as store
+from appliance.db.change_watch import ChangeWatch
 from appliance.db.models import Category, Product, Promotion, PromotionTarget
 from appliance.sales.promotions import Rule
 
 TTL_SECONDS = 5.0
-_WATCHED = (Promotion, PromotionTarget, Category, Product)
-_FLAG = "promotion_rows_changed"
+_WATCH = ChangeWatch("promotions", Promotion, PromotionTarget, Category, Product)
 
 
 class _State:
-    generation = 0
     cached: tuple[date, int, float, list[Rule]] | None = None  # day, generation, expiry, rules
 
 
-@event.listens_for(Session, "after_flush")
-def _after_flush(session: Session, _context: UOWTransaction) -> None:
-    if any(isinstance(obj, _WATCHED) for obj in (*session.new, *session.dirty, *session.deleted)):
-        session.info[_FLAG] = True
-
-
-@event.listens_for(Session, "do_orm_execute")
-def _bulk_statement(state: ORMExecuteState) -> None:
-    if (state.is_update or state.is_delete or state.is_insert) and any(m.class_ in _WATCHED for m in state.all_mappers):
-        state.session.info[_FLAG] = True
-
-
-@event.listens_for(Session, "after_commit")
-def _after_commit(session: Session) -> None:
-    if session.info.pop(_FLAG, False):
-        _State.generation += 1
-
-
-@event.listens_for(Session, "after_rollback")
-def _after_rollback(session: Session) -> None:
-    session.info.pop(_FLAG, None)
-
-
 async def active_rules(session: AsyncSession, day: date) -> list[Rule]:
-    if session.info.get(_FLAG):  # this transaction changed promotions itself: only the database knows
+    if _WATCH.changed_in(session):  # this transaction changed promotions itself: only the database knows
         return await store.active_rules(session, day)
     cached = _State.cached
-    if cached is not None and cached[0] == day and cached[1] == _State.generation and cached[2] > time.monotonic():
+    if cached is not None and cached[0] == day and cached[1] == _WATCH.generation and cached[2] > time.monotonic():
         return cached[3]
-    read_generation = _State.generation
+    read_generation = _WATCH.generation
     rules = await store.active_rules(session, day)
-    if read_generation == _State.generation:  # a commit that raced this read wins: don't keep what it replaced
+    if read_generation == _WATCH.generation:  # a commit that raced this read wins: don't keep what it replaced
         _State.cached = (day, read_generation, time.monotonic() + TTL_SECONDS, rules)
     return rules

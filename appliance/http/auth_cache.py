@@ -1,7 +1,7 @@
 """A short-lived, in-process cache of the signed-in user and the asking tablet, so a scan does not start with two
 database reads.
 
-Every commit in this process that touches a user, a device or a lane empties the cache at once (ORM events below),
+Every commit in this process that touches a user, a device or a lane empties the cache at once (db/change_watch.py),
 so a revoked tablet or a deactivated user is refused on the very next request. Entries also expire after a few
 seconds, which bounds how long a change made by another process (the CLI) goes unseen.
 """
@@ -12,49 +12,17 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import event
-from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
-
+from appliance.db.change_watch import ChangeWatch
 from appliance.db.models import Device, Lane, User
 
 TTL_SECONDS = 5.0
 MAX_ENTRIES = 512
-_WATCHED = (User, Device, Lane)
-_FLAG = "auth_rows_changed"
-
-
-class _Generation:
-    """Bumped after each commit that changed a watched row; an entry read under an older generation is stale."""
-
-    value = 0
+_WATCH = ChangeWatch("auth", User, Device, Lane)
 
 
 def generation() -> int:
-    return _Generation.value
-
-
-@event.listens_for(Session, "after_flush")
-def _after_flush(session: Session, _context: UOWTransaction) -> None:
-    # After a flush the session still lists what the flush wrote.
-    if any(isinstance(obj, _WATCHED) for obj in (*session.new, *session.dirty, *session.deleted)):
-        session.info[_FLAG] = True
-
-
-@event.listens_for(Session, "do_orm_execute")
-def _bulk_statement(state: ORMExecuteState) -> None:
-    if (state.is_update or state.is_delete) and any(m.class_ in _WATCHED for m in state.all_mappers):
-        state.session.info[_FLAG] = True
-
-
-@event.listens_for(Session, "after_commit")
-def _after_commit(session: Session) -> None:
-    if session.info.pop(_FLAG, False):
-        _Generation.value += 1
-
-
-@event.listens_for(Session, "after_rollback")
-def _after_rollback(session: Session) -> None:
-    session.info.pop(_FLAG, None)
+    """Bumped after each commit that changed a user, device or lane; an entry read under an older one is stale."""
+    return _WATCH.generation
 
 
 @dataclass(frozen=True, slots=True)

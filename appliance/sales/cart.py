@@ -23,10 +23,9 @@ from appliance.core.money import format_clp, round_half_up, split_gross
 from appliance.core.quantity import line_amount
 from appliance.db.models import Cart, CartLine, Customer, Product, Role, User
 from appliance.sales import compliance, fiado, promotions
+from appliance.sii import stamping
 from appliance.sii.amounts import Totals, compute_totals
 from appliance.sii.doctypes import TipoDTE
-from appliance.sii.invoice_lines import net_line
-from appliance.sii.spec import Line
 
 MAX_LINES = 1000  # a boleta holds up to 1.000 Detalle lines
 
@@ -169,6 +168,8 @@ async def view(session: AsyncSession, lane_id: int, *, now: datetime | None = No
     if cart is None:
         return CartView(lane_id, 0, None, (), 0, 0, 0, 0)
     ids = {line.product_id for line in cart.lines}
+    # The lines' products and their container-deposit products, in one query.
+    containers = select(Product.container_product_id).where(Product.id.in_(ids))
     info = {
         row.id: row
         for row in await session.execute(
@@ -181,24 +182,9 @@ async def view(session: AsyncSession, lane_id: int, *, now: datetime | None = No
                 Product.price,
                 Product.short_name,
                 Product.name,
-            ).where(Product.id.in_(ids))
+            ).where(Product.id.in_(ids) | Product.id.in_(containers))
         )
     }
-    containers = {p.container_product_id for p in info.values() if p.container_product_id}
-    if containers - info.keys():
-        for row in await session.execute(
-            select(
-                Product.id,
-                Product.unit,
-                Product.tax,
-                Product.additional_tax,
-                Product.container_product_id,
-                Product.price,
-                Product.short_name,
-                Product.name,
-            ).where(Product.id.in_(containers - info.keys()))
-        ):
-            info[row.id] = row
     rules = await promotion_cache.active_rules(session, today_in_chile(now)) if cart.lines else []
     priced = [
         promotions.PricedLine(
@@ -305,21 +291,21 @@ async def view(session: AsyncSession, lane_id: int, *, now: datetime | None = No
 
 
 def invoice_totals(lines: Sequence[LineView]) -> Totals:
-    """The factura's totals for these lines: net prices from the shelf's gross ones, IVA and ILA itemised."""
-    return compute_totals(TipoDTE.FACTURA, [factura_line(line) for line in lines], (), gross=False)
-
-
-def factura_line(line: LineView) -> Line:
-    return net_line(
-        line.description,
-        line.quantity,
-        line.unit_price,
-        line.discount,
-        exempt=line.tax == "exento",
-        deposit=line.deposit,
-        ila_code=line.additional_tax,
-        weighed=line.unit == "kg",
-    )
+    """The factura's totals for these lines, computed as stamping will: net prices, IVA and ILA itemised."""
+    sold = [
+        stamping.SoldLine(
+            line.product_id,
+            line.description,
+            line.quantity,
+            line.unit_price,
+            line.discount,
+            line.tax,
+            deposit=line.deposit,
+            additional_tax=line.additional_tax,
+        )
+        for line in lines
+    ]
+    return compute_totals(TipoDTE.FACTURA, [stamping.factura_line(line) for line in sold], (), gross=False)
 
 
 def _touch(cart: Cart) -> None:

@@ -43,8 +43,7 @@ from appliance.sales import fiado
 from appliance.sii import stamping
 from appliance.sii.amounts import compute_totals
 from appliance.sii.doctypes import TipoDTE
-from appliance.sii.invoice_lines import net_line
-from appliance.sii.spec import CodRef, Line, Reference
+from appliance.sii.spec import CodRef, Reference
 from appliance.stock import service as stock
 
 
@@ -167,14 +166,25 @@ async def process(
         line = rows[line_id].line
         # A partly returned line gives back its share of what was paid (discounts included), never more.
         amounts[line_id] = round_half_up(Decimal(line.amount) * qty / line.quantity)
+    # Unit price and discount chosen so the nota's MontoItem is exactly the amount given back.
+    sold_lines = [
+        stamping.SoldLine(
+            rows[i].line.product_id,
+            rows[i].line.description,
+            qty,
+            rows[i].line.unit_price,
+            max(line_amount(rows[i].line.unit_price, qty) - amounts[i], 0),
+            rows[i].line.tax,
+            deposit=rows[i].line.deposit,
+            additional_tax=rows[i].line.additional_tax_code,
+        )
+        for i, qty in picked.items()
+    ]
     total = sum(amounts.values())
     if factura:
         # The nota mirrors the factura: net prices, IVA and ILA on top; what comes back is the nota's own total.
         total = compute_totals(
-            TipoDTE.NOTA_CREDITO,
-            [_net(rows[i].line, qty, amounts[i]) for i, qty in picked.items()],
-            (),
-            gross=False,
+            TipoDTE.NOTA_CREDITO, [stamping.factura_line(line) for line in sold_lines], (), gross=False
         ).total
     whole = all(rows[i].returned == 0 for i in rows) and all(picked.get(i, 0) == rows[i].line.quantity for i in rows)
     sale_customer = await session.get(Customer, sale.customer_id) if sale.customer_id else None
@@ -218,7 +228,6 @@ async def process(
                 note=f"Devolución {record.id}: {reason.strip()}"[:120],
             )
         )
-    sold_lines = []
     for line_id, qty in picked.items():
         line = rows[line_id].line
         session.add(
@@ -252,20 +261,6 @@ async def process(
                 ref_id=str(record.id),
                 note="devuelto dañado",
             )
-        # Unit price and discount chosen so the nota's MontoItem is exactly the amount given back.
-        discount = line_amount(line.unit_price, qty) - amounts[line_id]
-        sold_lines.append(
-            stamping.SoldLine(
-                line.product_id,
-                line.description,
-                qty,
-                line.unit_price,
-                max(discount, 0),
-                line.tax,
-                deposit=line.deposit,
-                additional_tax=line.additional_tax_code,
-            )
-        )
     reference = Reference(
         tipo_doc=boleta.tipo,
         folio=boleta.folio,
@@ -307,19 +302,6 @@ async def process(
         },
     )
     return ReturnResult(record.id, total, refund_method, refund_cash, document.id, document.folio)
-
-
-def _net(line: SaleLine, qty: int, amount: int) -> Line:
-    return net_line(
-        line.description,
-        qty,
-        line.unit_price,
-        max(line_amount(line.unit_price, qty) - amount, 0),
-        exempt=line.tax == "exento",
-        deposit=line.deposit,
-        ila_code=line.additional_tax_code,
-        weighed=False,
-    )
 
 
 async def _refund_split(

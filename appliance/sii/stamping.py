@@ -69,22 +69,26 @@ def load_certificate(secrets_dir: Path, now: datetime) -> Certificate:
     return certificate
 
 
+def factura_line(line: SoldLine, *, weighed: bool = False, code: str = "") -> Line:
+    """Shelf prices are gross; a factura (and its notas) carries net ones with IVA and ILA itemised on top."""
+    return net_line(
+        line.description,
+        line.quantity,
+        line.unit_price,
+        line.discount,
+        exempt=line.tax == "exento",
+        deposit=line.deposit,
+        ila_code=line.additional_tax,
+        weighed=weighed,
+        code=code,
+    )
+
+
 def _spec_line(tipo: TipoDTE, line: SoldLine, product: Product | None, gross_prices: bool | None) -> Line:
     weighed = product.unit == "kg" if product else False
     code = product.code if product else ""
     if not tipo.is_boleta and gross_prices is not True:
-        # Shelf prices are gross; a factura carries net ones with IVA and ILA itemised on top.
-        return net_line(
-            line.description,
-            line.quantity,
-            line.unit_price,
-            line.discount,
-            exempt=line.tax == "exento",
-            deposit=line.deposit,
-            ila_code=line.additional_tax,
-            weighed=weighed,
-            code=code,
-        )
+        return factura_line(line, weighed=weighed, code=code)
     kind = LineKind.DEPOSITO if line.deposit else LineKind.EXENTO if line.tax == "exento" else LineKind.AFECTO
     return Line(
         name=line.description,
