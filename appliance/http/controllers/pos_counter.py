@@ -75,22 +75,16 @@ async def discount(request: Request[Any, Any, Any], line_no: FromPath[int]) -> R
     async def action(session: Any, lane_id: int) -> str:
         kind, raw = data.get("kind", ""), data.get("value", "").strip()
         if kind == "percent":
-            value = raw.rstrip("%").strip()
-            if not value.isdigit():
+            if not raw.rstrip("%").strip().isdigit():
                 raise DomainError("El porcentaje es un número entero (ej.: 10).", "invalid_discount")
-            label = await cart.adjust_line(
-                session, lane_id, line_no, approver=approver, reason=data.get("reason", ""), percent=int(value)
-            )
-        elif kind == "amount":
-            label = await cart.adjust_line(
-                session, lane_id, line_no, approver=approver, reason=data.get("reason", ""), amount=parse_clp(raw)
-            )
-        elif kind == "price":
-            label = await cart.adjust_line(
-                session, lane_id, line_no, approver=approver, reason=data.get("reason", ""), new_price=parse_clp(raw)
-            )
+            change = {"percent": int(raw.rstrip("%").strip())}
+        elif kind in ("amount", "price"):
+            change = {"amount" if kind == "amount" else "new_price": parse_clp(raw)}
         else:
             raise DomainError("Elija descuento en %, en pesos, o precio nuevo.", "invalid_discount")
+        label = await cart.adjust_line(
+            session, lane_id, line_no, approver=approver, reason=data.get("reason", ""), **change
+        )
         return f"{label} por {approver.full_name}"
 
     return await _mutate(request, action)
