@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from appliance.core.rut import Rut
 from appliance.db.models import Sale
+from appliance.devices import previews
 from drivers.printing import PrinterState
 from tests.devices.counter import (
     decode_timbres,
@@ -58,8 +59,10 @@ def test_a_cash_sale_prints_its_boleta_once_and_opens_the_drawer(tmp_path: Path)
     rows = outbox(settings)
     assert sorted(row.kind for row in rows) == ["open_drawer", "print_receipt"]
     assert all(row.payload.get("queue") == "lane-1" for row in rows)
-    preview = sorted((settings.data_dir / "receipts" / "caja-1").glob("*-receipt.png"))
-    assert len(preview) == 1  # the simulated printer keeps the paper for "Últimos tickets"
+    spool = settings.data_dir / "receipts" / "caja-1"
+    kept = previews.recent(spool)  # the simulated printer keeps the paper for "Últimos tickets"
+    assert len(kept) == 1
+    assert previews.preview_png(spool, kept[0].name).startswith(b"\x89PNG")
 
 
 def test_a_debit_sale_prints_but_leaves_the_drawer_shut(tmp_path: Path) -> None:

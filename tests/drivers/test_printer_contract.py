@@ -26,6 +26,7 @@ from drivers.printing import (
     drawer_kick_bytes,
     render_escpos,
 )
+from drivers.printing.simulated import spooled_preview
 from tests.drivers.escpos_parse import parse
 from tests.drivers.printer_doubles import FifoPrinterDouble, SerialPrinterDouble, boleta
 
@@ -130,11 +131,15 @@ def test_simulated_printer_spools_bytes_and_previews(tmp_path: Path) -> None:
     printer.open_drawer(5)
     assert sorted(path.name for path in tmp_path.iterdir()) == [
         "000001-receipt.escpos",
-        "000001-receipt.png",
+        "000001-receipt.json",
         "000002-drawer.escpos",
     ]
     assert (tmp_path / "000001-receipt.escpos").read_bytes() == render_escpos(boleta(), PAPER_58MM)
+    # The preview is drawn when first asked for, from the saved receipt, and kept.
+    assert spooled_preview(tmp_path, "000001-receipt.png") == printer.jobs[0].preview_png
     assert (tmp_path / "000001-receipt.png").read_bytes() == printer.jobs[0].preview_png
+    assert spooled_preview(tmp_path, "000002-drawer.png") is None
+    assert spooled_preview(tmp_path, "../000001-receipt.png") is None
     # A restarted demo continues the numbering rather than overwriting.
     again = SimulatedPrinter(PAPER_58MM, spool_dir=tmp_path)
     again.print(boleta())

@@ -148,12 +148,10 @@ async def simulated_scan(request: Request[Any, Any, Any], lane_id: FromPath[int]
 async def ticket_preview(request: Request[Any, Any, Any], lane_id: FromPath[int], name: FromPath[str]) -> Response[Any]:
     manager = _devices(request)
     lane = manager.lane(lane_id) if manager is not None else None
-    path = previews.preview_path(lane.spool_dir, name) if lane is not None else None
-    if path is None:
+    png = await asyncio.to_thread(previews.preview_png, lane.spool_dir, name) if lane is not None else None
+    if png is None:
         raise NotFoundException()
-    return Response(
-        await asyncio.to_thread(path.read_bytes), media_type="image/png", headers={"cache-control": "no-store"}
-    )
+    return Response(png, media_type="image/png", headers={"cache-control": "no-store"})
 
 
 @get("/caja/impresora", opt=on_tablet(COUNTER))
