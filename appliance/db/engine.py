@@ -65,20 +65,23 @@ class Database:
         self.path = path
         self.engine = create_engine(path, echo=echo)
         self._reader = self.engine.execution_options(sqlite_begin="DEFERRED")
-        # The counter's quick reads skip aiosqlite's thread hops (inline.py). Writes stay on the threaded engine: with
-        # inline writes Litestream's checkpoints fell behind during a store outage (tests/backup/test_outage.py).
+        # Writers (one at a time, short) and the counter's quick reads skip aiosqlite's thread hops (inline.py).
         self.quick_engine = create_engine(path, echo=echo, inline=True)
         self._quick_reader = self.quick_engine.execution_options(sqlite_begin="DEFERRED")
         self._write_lock: asyncio.Lock | None = None
 
     @asynccontextmanager
-    async def write(self) -> AsyncIterator[AsyncSession]:
-        """One write transaction: committed when the block ends, rolled back entirely if it raises."""
+    async def write(self, *, bulk: bool = False) -> AsyncIterator[AsyncSession]:
+        """One write transaction: committed when the block ends, rolled back entirely if it raises.
+
+        `bulk`: a long one (an import of thousands of rows) runs on the threaded engine, so the event loop keeps
+        serving the tablets' reads meanwhile; it still waits its turn behind the same lock.
+        """
         if self._write_lock is None:
             self._write_lock = asyncio.Lock()
         async with (
             self._write_lock,
-            AsyncSession(self.engine, expire_on_commit=False) as session,
+            AsyncSession(self.engine if bulk else self.quick_engine, expire_on_commit=False) as session,
             session.begin(),
         ):
             yield session

@@ -1,16 +1,16 @@
-"""An aiosqlite connection that runs SQLite calls in the event loop's own thread, for the counter's quick reads.
+"""An aiosqlite connection that runs SQLite calls in the event loop's own thread, for writers and quick reads.
 
 aiosqlite sends every call to a worker thread and back: four thread hand-offs per statement, about 1 ms of Python
 on a Pi-class CPU, while SQLite itself answers a keyed lookup in microseconds. A scan is a handful of such
-statements, so the hops were most of its cost. A name search or the cart's view are a few keyed lookups, so they run
-inline here. (Writes ran inline too for a while, but then Litestream's checkpoints fell behind during a store
-outage, tests/backup/test_outage.py; they are back on plain aiosqlite until that is understood.) The two calls that
-can wait on something outside the process go to a thread, so the event loop never stalls on them:
+statements, so the hops were most of its cost. Writes are short (one sale, one scan) and already run one at a time
+behind the write lock, and a name search or the cart's view are a few keyed lookups, so their statements run inline
+here. The two calls that can wait on something outside the process go to a thread, so the event loop never stalls
+on them:
 
 - BEGIN (IMMEDIATE) may wait up to busy_timeout for another process's write lock (the command line, Litestream);
 - COMMIT waits for the fsync that makes the sale durable (synchronous=FULL), and may run an automatic checkpoint.
 
-Other readers keep plain aiosqlite: a long report must not hold up the tablets.
+Other readers keep plain aiosqlite: a long report must not hold up the tablets. So do bulk writes (an import).
 """
 
 from __future__ import annotations

@@ -4,6 +4,7 @@ that sells at the domain level, content checksums of a database, and polling wit
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import logging
 import os
@@ -320,4 +321,10 @@ def wal_bytes(settings: Settings) -> int:
 
 
 def folder_bytes(path: Path) -> int:
-    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) if path.exists() else 0
+    """What a folder holds, while Litestream is renaming and deleting in it (a file may go between list and stat)."""
+    total = 0
+    for item in path.rglob("*") if path.exists() else ():
+        with contextlib.suppress(FileNotFoundError):
+            if item.is_file():
+                total += item.stat().st_size
+    return total

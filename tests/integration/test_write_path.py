@@ -15,6 +15,7 @@ from sqlalchemy import func, select, text
 
 from appliance.db import migrate
 from appliance.db.engine import Database
+from appliance.db.inline import InlineConnection
 from appliance.db.models import Lane
 
 
@@ -100,3 +101,16 @@ async def test_a_writer_cancelled_while_waiting_for_the_lock_leaves_the_connecti
     finally:
         await db.dispose()
         other.close()
+
+
+async def test_writers_run_inline_and_bulk_writes_on_the_worker_threads(db_path: Path) -> None:
+    db = Database(db_path)
+    try:
+        async with db.write() as s:
+            raw = (await (await s.connection()).get_raw_connection()).driver_connection
+            assert isinstance(raw, InlineConnection)  # a scan's statements skip the thread hops
+        async with db.write(bulk=True) as s:
+            raw = (await (await s.connection()).get_raw_connection()).driver_connection
+            assert not isinstance(raw, InlineConnection)  # an import of thousands of rows leaves the loop free
+    finally:
+        await db.dispose()

@@ -74,7 +74,7 @@ async def import_confirm(request: Request[Any, Any, Any], token: FromPath[str]) 
     path = _stored(request, token)
     rows = read_file(path.name, path.read_bytes())
     try:
-        async with db(request).write() as session:
+        async with db(request).write(bulk=True) as session:  # thousands of rows: off the event loop's thread
             result = await products.apply(session, rows, user_id=request.user.id, create_categories=create_categories)
     except products.ImportHasErrors:
         async with db(request).read() as session:
