@@ -114,7 +114,6 @@ async def checkout(
         await session.scalars(select(Product).where(Product.id.in_({line.product_id for line in view.lines})))
     )
     costs = {product.id: product.avg_cost for product in products}
-    negative = []
     # Lines are numbered afresh: a deposit shares its drink's cart line number, the sale's lines are 1…n.
     for number_on_sale, line in enumerate(sold, start=1):
         session.add(
@@ -134,30 +133,13 @@ async def checkout(
                 deposit=line.deposit,
             )
         )
-        moved = await stock.record_move(
-            session,
-            product_id=line.product_id,
-            location="sala",
-            quantity=-line.quantity,
-            reason=StockReason.SALE,
-            user_id=cashier_id,
-            ref_type="sale",
-            ref_id=str(sale.id),
-        )
-        if moved.negative:
-            negative.append(line.product_id)
-    for line in view.lines:
-        if line.redeem:  # the empties are the shop's again
-            await stock.record_move(
-                session,
-                product_id=line.product_id,
-                location="sala",
-                quantity=line.quantity,
-                reason=StockReason.RETURN,
-                user_id=cashier_id,
-                ref_type="sale",
-                ref_id=str(sale.id),
-            )
+    moves = [stock.Move(line.product_id, -line.quantity, StockReason.SALE) for line in sold]
+    # The empties brought back are the shop's again.
+    moves += [stock.Move(line.product_id, line.quantity, StockReason.RETURN) for line in view.lines if line.redeem]
+    moved = await stock.record_moves(
+        session, moves, location="sala", user_id=cashier_id, ref_type="sale", ref_id=str(sale.id)
+    )
+    negative = [m.product_id for m, result in zip(moves, moved, strict=True) if result.negative and m.quantity < 0]
     # The document: folio, timbre and signature in this same transaction, so a sale never exists without it.
     tipo = TipoDTE.FACTURA if view.document_tipo == 33 else TipoDTE.BOLETA
     if emission.voucher_is_the_boleta(

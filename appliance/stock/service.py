@@ -7,6 +7,7 @@ told, so the back office can flag it. Receipts update the weighted average cost 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -102,6 +103,65 @@ async def record_move(
     )
     session.add(move)
     await session.flush()
+    level = await _bring_level(session, product_id, loc_id, quantity)
+    return MoveResult(move_id=move.id, level=level, negative=level < 0)
+
+
+@dataclass(frozen=True)
+class Move:
+    """One move of `record_moves`: at the product's current average cost, so nothing to recompute."""
+
+    product_id: int
+    quantity: int
+    reason: StockReason
+
+
+async def record_moves(
+    session: AsyncSession,
+    moves: Sequence[Move],
+    *,
+    location: str,
+    user_id: int | None,
+    ref_type: str,
+    ref_id: str,
+) -> list[MoveResult]:
+    """A sale's moves at once: the same rows as `record_move` one by one, with one flush instead of one per line.
+
+    Levels are brought along in the order given, so two lines of one product each see the level after their own move.
+    """
+    if any(move.quantity == 0 for move in moves):
+        raise InvalidMove("La cantidad del movimiento no puede ser cero.")
+    if any(move.reason in COSTED_REASONS and move.quantity > 0 for move in moves):
+        raise InvalidMove("Las entradas con costo van de a una (record_move): mueven el costo promedio.")
+    loc_id = await location_id(session, location)
+    rows = []
+    for move in moves:
+        product = await session.get(Product, move.product_id)  # the caller has usually loaded it: no query then
+        if product is None:
+            raise InvalidMove(f"El producto {move.product_id} no existe.")
+        rows.append(
+            StockMove(
+                product_id=move.product_id,
+                location_id=loc_id,
+                quantity=move.quantity,
+                reason=move.reason.value,
+                unit_cost=product.avg_cost,
+                user_id=user_id,
+                ref_type=ref_type,
+                ref_id=ref_id,
+                note="",
+            )
+        )
+    session.add_all(rows)
+    await session.flush()
+    results = []
+    for row, move in zip(rows, moves, strict=True):
+        level = await _bring_level(session, move.product_id, loc_id, move.quantity)
+        results.append(MoveResult(move_id=row.id, level=level, negative=level < 0))
+    return results
+
+
+async def _bring_level(session: AsyncSession, product_id: int, location_id: int, quantity: int) -> int:
     # One statement for insert-or-add keeps concurrent lanes from losing an update.
     level = await session.scalar(
         text(
@@ -111,10 +171,10 @@ async def record_move(
             "quantity = quantity + excluded.quantity, updated_at = excluded.updated_at "
             "RETURNING quantity"
         ),
-        {"p": product_id, "l": loc_id, "q": quantity},
+        {"p": product_id, "l": location_id, "q": quantity},
     )
     assert level is not None
-    return MoveResult(move_id=move.id, level=int(level), negative=int(level) < 0)
+    return int(level)
 
 
 async def transfer(

@@ -131,3 +131,46 @@ async def test_bad_moves_are_refused(db: Database) -> None:
             await stock.record_move(session, product_id=pid, location="patio", quantity=1, reason=StockReason.COUNT)
         with pytest.raises(stock.InvalidMove):
             await stock.transfer(session, product_id=pid, source="sala", dest="sala", quantity=1)
+
+
+async def test_a_sales_moves_at_once_match_moves_one_by_one(db: Database) -> None:
+    a, b = await _id(db, "A"), await _id(db, "B")
+    async with db.write() as session:
+        await stock.record_move(
+            session, product_id=a, location="sala", quantity=5_000, reason=StockReason.PURCHASE, unit_cost=700
+        )
+    async with db.write() as session:
+        moves = [
+            stock.Move(a, -2_000, StockReason.SALE),
+            stock.Move(b, -1_000, StockReason.SALE),
+            stock.Move(a, -4_000, StockReason.SALE),  # the same product on a second line (another price)
+            stock.Move(b, 3_000, StockReason.RETURN),
+        ]
+        results = await stock.record_moves(session, moves, location="sala", user_id=None, ref_type="sale", ref_id="77")
+    # Each move sees the level after itself, in order: A 5→3→-1, B 0→-1→2.
+    assert [(r.level, r.negative) for r in results] == [(3_000, False), (-1_000, True), (-1_000, True), (2_000, False)]
+    async with db.read() as session:
+        rows = list(await session.scalars(select(StockMove).where(StockMove.ref_id == "77").order_by(StockMove.id)))
+        assert [(row.product_id, row.quantity, row.unit_cost) for row in rows] == [
+            (a, -2_000, Decimal("700.0000")),
+            (b, -1_000, Decimal("0.0000")),
+            (a, -4_000, Decimal("700.0000")),
+            (b, 3_000, Decimal("0.0000")),
+        ]
+        assert [row.id for row in rows] == [r.move_id for r in results]
+        assert await stock.drift(session) == []
+
+
+async def test_moves_at_once_refuse_what_one_by_one_would(db: Database) -> None:
+    a = await _id(db, "A")
+    bad = [
+        ([stock.Move(a, 0, StockReason.SALE)], "cero"),
+        ([stock.Move(a, 1_000, StockReason.PURCHASE)], "costo promedio"),
+        ([stock.Move(999_999, -1_000, StockReason.SALE)], "no existe"),
+    ]
+    for moves, message in bad:
+        with pytest.raises(stock.InvalidMove, match=message):
+            async with db.write() as session:
+                await stock.record_moves(session, moves, location="sala", user_id=None, ref_type="", ref_id="")
+    async with db.read() as session:
+        assert await session.scalar(select(func.count()).select_from(StockMove)) == 0
