@@ -9,8 +9,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from functools import cache
 
-from sqlalchemy import select
+from sqlalchemy import BindParameter, Select, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
@@ -120,14 +121,38 @@ class CartView:
         }
 
 
+# The scan path's statements are built once: composing them (the IN lists above all) cost more CPU than SQLite
+# took to run them, on every scan.
+@cache
+def _cart_of_lane() -> Select[Cart]:
+    # One query for the cart and its lines (a joined load; selectin costs a second round trip on every scan).
+    return select(Cart).where(Cart.lane_id == bindparam("lane_id")).options(joinedload(Cart.lines))
+
+
+@cache
+def _line_products() -> Select[int, str, str, int | None, int | None, int, str, str]:
+    """The lines' products and their container-deposit products, in one query."""
+    ids: BindParameter[int] = bindparam("ids", expanding=True)
+    containers = select(Product.container_product_id).where(Product.id.in_(ids))
+    return select(
+        Product.id,
+        Product.unit,
+        Product.tax,
+        Product.additional_tax,
+        Product.container_product_id,
+        Product.price,
+        Product.short_name,
+        Product.name,
+    ).where(Product.id.in_(ids) | Product.id.in_(containers))
+
+
 async def _load(session: AsyncSession, lane_id: int) -> Cart | None:
     # The cart this transaction already loaded (and may have changed) is the current one: loading it again for the
     # view costs a query and its row processing on every scan.
     held: Cart | None = session.info.get(("cart", lane_id))
     if held is not None:
         return held
-    # One query for the cart and its lines (a joined load; selectin costs a second round trip on every scan).
-    result = await session.scalars(select(Cart).where(Cart.lane_id == lane_id).options(joinedload(Cart.lines)))
+    result = await session.scalars(_cart_of_lane(), {"lane_id": lane_id})
     cart = result.unique().one_or_none()
     if cart is not None:
         session.info[("cart", lane_id)] = cart
@@ -167,24 +192,8 @@ async def view(session: AsyncSession, lane_id: int, *, now: datetime | None = No
     cart = await _load(session, lane_id)
     if cart is None:
         return CartView(lane_id, 0, None, (), 0, 0, 0, 0)
-    ids = {line.product_id for line in cart.lines}
-    # The lines' products and their container-deposit products, in one query.
-    containers = select(Product.container_product_id).where(Product.id.in_(ids))
-    info = {
-        row.id: row
-        for row in await session.execute(
-            select(
-                Product.id,
-                Product.unit,
-                Product.tax,
-                Product.additional_tax,
-                Product.container_product_id,
-                Product.price,
-                Product.short_name,
-                Product.name,
-            ).where(Product.id.in_(ids) | Product.id.in_(containers))
-        )
-    }
+    ids = sorted({line.product_id for line in cart.lines})
+    info = {row.id: row for row in await session.execute(_line_products(), {"ids": ids})}
     rules = await promotion_cache.active_rules(session, today_in_chile(now)) if cart.lines else []
     priced = [
         promotions.PricedLine(
