@@ -19,6 +19,10 @@ def setup_shop(client: TestClient[Any]) -> str:
     for product in (MILK, WINE):
         assert post_form(client, "/productos/nuevo", product, token).status_code == 303
     assert post_form(client, "/ajustes/cajas", {"code": "caja-1", "name": "Caja 1"}, token).status_code == 303
+    # Wine sells whatever the hour the tests run at (the default window closes at 01:00); the out-of-hours tests set
+    # their own window.
+    hours = {"alcohol_from": "00:00", "alcohol_until": "23:59", "dry_dates": ""}
+    assert post_form(client, "/ajustes/alcohol", hours, token).status_code == 303
     users = client.get("/usuarios").text
     for username, pin in (("caja", "1234"), ("super", "9876")):
         user_id = re.search(rf'href="/usuarios/(\d+)"[^>]*>\s*{username}\b', users) or re.search(

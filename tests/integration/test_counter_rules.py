@@ -88,6 +88,8 @@ async def db(tmp_path: Path) -> AsyncIterator[Database]:
             ]
         )
         await cash.open_session(s, 1, user_id=1, opening_float=20_000, now=NOW)
+        # Most steps here run on the real clock: wine sells at any hour unless a test sets the window it checks.
+        await compliance.save(s, compliance.AlcoholRules(time(0), time(0), ()))
     yield database
     await database.dispose()
 
@@ -185,7 +187,7 @@ async def test_discounts_and_price_overrides_need_a_supervisor_and_are_audited(d
         carla = await _user(s, "carla")
         sergio = await _user(s, "sergio")
         assert carla and sergio
-        await cart.add_product(s, 1, await _product(s, "V1"), 2_000)
+        await cart.add_product(s, 1, await _product(s, "V1"), 2_000, now=NOW)
         with pytest.raises(CartError, match="supervisor"):
             await cart.adjust_line(s, 1, 1, approver=carla, reason="cliente frecuente", percent=10)
         with pytest.raises(CartError, match="motivo"):
@@ -203,6 +205,7 @@ async def test_discounts_and_price_overrides_need_a_supervisor_and_are_audited(d
 async def test_alcohol_outside_hours_and_on_ley_seca_needs_a_supervisor(db: Database) -> None:
     night = datetime(2026, 11, 20, 6, 30, tzinfo=UTC)  # 03:30 in Santiago: outside 10:00–01:00
     async with db.write() as s:
+        await compliance.save(s, compliance.AlcoholRules(time(10), time(1), ()))  # the shop's default window
         wine = await _product(s, "V1")
         with pytest.raises(AlcoholBlocked, match="Fuera del horario"):
             await cart.add_product(s, 1, wine, 1_000, now=night)
@@ -419,6 +422,7 @@ async def test_factura_totals_split_iva_ila_and_deposits_and_survive_a_free_unit
 async def test_a_new_quantity_does_not_stretch_what_was_decided_for_the_old_one(db: Database) -> None:
     night = datetime(2026, 11, 20, 6, 30, tzinfo=UTC)  # 03:30 in Santiago: alcohol closed
     async with db.write() as s:
+        await compliance.save(s, compliance.AlcoholRules(time(10), time(1), ()))  # the shop's default window
         sergio = await _user(s, "sergio")
         await cart.add_product(s, 1, await _product(s, "Y1"), 5_000)
         await cart.adjust_line(s, 1, 1, approver=sergio, reason="vencen mañana", amount=2_000)

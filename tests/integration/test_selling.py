@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
@@ -19,7 +19,7 @@ from appliance.db.engine import Database
 from appliance.db.models import Company, Document, Lane, OutboxEntry, Payment, Sale, SaleLine, StockMove
 from appliance.db.models import PaymentMethod as M
 from appliance.pos import pairing, pins
-from appliance.sales import cart, checkout
+from appliance.sales import cart, checkout, compliance
 from appliance.sales.cart import CartError, UnknownBarcode
 from appliance.sales.tenders import Tender
 from appliance.sii import local_setup
@@ -54,6 +54,8 @@ async def db(tmp_path: Path) -> AsyncIterator[Database]:
         await users.create(s, username="sergio", full_name="Sergio", role="supervisor", password="y" * 8, actor_id=None)
         for lane in (1, 2, 3, 4):
             await cash.open_session(s, lane, user_id=1, opening_float=20_000, now=NOW)
+        # These steps run on the real clock: the beer sells at any hour (the alcohol window has its own tests).
+        await compliance.save(s, compliance.AlcoholRules(time(0), time(0), ()))
     yield database
     await database.dispose()
 
