@@ -10,6 +10,7 @@ costs more CPU than the ESC/POS job itself, on the box that is taking the next s
 from __future__ import annotations
 
 import json
+import os
 import re
 import threading
 from dataclasses import dataclass
@@ -59,9 +60,10 @@ def spooled_preview(spool_dir: Path, name: str) -> bytes | None:
         spooled["profile"], native_pdf417=spooled["native_pdf417"], native_qr=spooled["native_qr"]
     )
     data = render_preview_png(receipt_from_json(spooled["receipt"]), profile)
-    partial = png.with_suffix(".png.part")
+    # Two first looks at once each write their own whole file; the last rename wins with the same bytes.
+    partial = png.with_name(f"{png.name}.{os.getpid()}-{threading.get_ident()}.part")
     partial.write_bytes(data)
-    partial.replace(png)  # two viewers at once each write whole files
+    partial.replace(png)
     return data
 
 

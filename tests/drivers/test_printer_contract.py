@@ -4,6 +4,7 @@ and a serial line (pseudo-terminal) must all receive exactly the same bytes for 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -170,3 +171,12 @@ def test_usb_without_pyusb_is_reported_not_crashed() -> None:
         assert status.state is PrinterState.ERROR and "pyusb" in status.detail
     else:
         assert status.state in (PrinterState.OFFLINE, PrinterState.ERROR)  # no such device in the test machine
+
+
+def test_simulated_previews_drawn_by_two_viewers_at_once_are_whole(tmp_path: Path) -> None:
+    printer = SimulatedPrinter(PAPER_58MM, spool_dir=tmp_path)
+    printer.print(boleta())
+    with ThreadPoolExecutor(4) as pool:
+        drawn = list(pool.map(lambda _: spooled_preview(tmp_path, "000001-receipt.png"), range(4)))
+    assert len(set(drawn)) == 1 and drawn[0] == printer.jobs[0].preview_png
+    assert sorted(path.suffix for path in tmp_path.iterdir()) == [".escpos", ".json", ".png"]  # no .part left
