@@ -72,6 +72,20 @@ class LineView:
         """Whether this line goes on the document (empties brought back do not: they pay part of it)."""
         return not self.redeem
 
+    def as_sold(self) -> stamping.SoldLine:
+        """The line as stamping takes it: the cart's factura preview and the checkout both go through here."""
+        return stamping.SoldLine(
+            self.product_id,
+            self.description,
+            self.quantity,
+            self.unit_price,
+            self.discount,
+            self.tax,
+            deposit=self.deposit,
+            additional_tax=self.additional_tax,
+            note=self.note,
+        )
+
 
 @dataclass(frozen=True)
 class CustomerView:
@@ -301,20 +315,7 @@ async def view(session: AsyncSession, lane_id: int, *, now: datetime | None = No
 
 def invoice_totals(lines: Sequence[LineView]) -> Totals:
     """The factura's totals for these lines, computed as stamping will: net prices, IVA and ILA itemised."""
-    sold = [
-        stamping.SoldLine(
-            line.product_id,
-            line.description,
-            line.quantity,
-            line.unit_price,
-            line.discount,
-            line.tax,
-            deposit=line.deposit,
-            additional_tax=line.additional_tax,
-        )
-        for line in lines
-    ]
-    return compute_totals(TipoDTE.FACTURA, [stamping.factura_line(line) for line in sold], (), gross=False)
+    return compute_totals(TipoDTE.FACTURA, [stamping.factura_line(line.as_sold()) for line in lines], (), gross=False)
 
 
 def _touch(cart: Cart) -> None:

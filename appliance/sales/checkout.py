@@ -156,20 +156,7 @@ async def checkout(
         tipo=tipo,
         now=now,
         sale_id=sale.id,
-        lines=[
-            stamping.SoldLine(
-                line.product_id,
-                line.description,
-                line.quantity,
-                line.unit_price,
-                line.discount,
-                line.tax,
-                deposit=line.deposit,
-                additional_tax=line.additional_tax,
-                note=line.note,
-            )
-            for line in sold
-        ],
+        lines=[line.as_sold() for line in sold],
         buyer=stamping.buyer(customer) if tipo is TipoDTE.FACTURA and customer else None,
         payment_form=2 if fiado_amount == view.total else 1,
     )
