@@ -18,6 +18,7 @@ from appliance.audit import log as audit
 from appliance.core.errors import DomainError
 from appliance.core.money import format_clp
 from appliance.db.models import CashMovement, CashSession, Payment, Role, Sale, SaleReturn, User
+from appliance.db.raw import raw
 
 DENOMINATIONS = (20_000, 10_000, 5_000, 2_000, 1_000, 500, 100, 50, 10)
 CASH_IN = ("ingreso", "terceros_ingreso", "abono_fiado")
@@ -73,6 +74,14 @@ def count_total(counted: Mapping[str, int]) -> int:
 
 async def current(session: AsyncSession, lane_id: int) -> CashSession | None:
     return await session.scalar(select(CashSession).where(CashSession.lane_id == lane_id, CashSession.status == "open"))
+
+
+async def open_session_id(session: AsyncSession, lane_id: int) -> int | None:
+    """The lane's open session, for the sale that goes in it: plain SQL, on every sale (db/raw.py)."""
+    row = await (await raw(session)).one(
+        "SELECT id FROM cash_sessions WHERE lane_id = ? AND status = 'open'", (lane_id,)
+    )
+    return int(row[0]) if row else None
 
 
 async def open_session(

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
 
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -17,6 +16,7 @@ from appliance.core.barcodes import VariableMeasureLayout, lookup_keys, parse_va
 from appliance.core.errors import DomainError
 from appliance.core.money import format_clp
 from appliance.db.models import BarcodeLayout, Category, PriceChange, Product, ProductBarcode
+from appliance.db.raw import Row, marks, raw
 
 
 class ProductNotFound(DomainError):
@@ -181,11 +181,76 @@ async def price_history(session: AsyncSession, product_id: int) -> list[PriceCha
     return list(rows)
 
 
+@dataclass(frozen=True, slots=True)
+class Sellable:
+    """What the counter needs to know of a product to sell it, read with plain SQL (see db/raw.py)."""
+
+    id: int
+    code: str
+    name: str
+    short_name: str
+    unit: str
+    price: int
+    tax: str
+    additional_tax: int | None
+    is_alcohol: bool
+    age_restricted: bool
+    container_product_id: int | None
+    active: bool
+
+    @classmethod
+    def of(cls, product: Product) -> Sellable:
+        return cls(
+            product.id,
+            product.code,
+            product.name,
+            product.short_name,
+            product.unit,
+            product.price,
+            product.tax,
+            product.additional_tax,
+            product.is_alcohol,
+            product.age_restricted,
+            product.container_product_id,
+            product.active,
+        )
+
+
+_SELLABLE = (
+    "SELECT p.id, p.code, p.name, p.short_name, p.unit, p.price, p.tax, p.additional_tax, p.is_alcohol,"
+    " p.age_restricted, p.container_product_id, p.active FROM products p"
+)
+
+
+def _sellable(row: Row | None) -> Sellable | None:
+    if row is None:
+        return None
+    return Sellable(
+        row[0],
+        row[1],
+        row[2],
+        row[3],
+        row[4],
+        row[5],
+        row[6],
+        row[7],
+        bool(row[8]),
+        bool(row[9]),
+        row[10],
+        bool(row[11]),
+    )
+
+
+async def sellable(session: AsyncSession, product_id: int) -> Sellable | None:
+    sql = await raw(session)
+    return _sellable(await sql.one(f"{_SELLABLE} WHERE p.id = ?", (product_id,)))
+
+
 @dataclass(frozen=True)
 class ScanMatch:
     """What a scanned code means: the product, and for scale labels the weight (milli-kg) or the price."""
 
-    product: Product
+    product: Sellable
     quantity: int | None = None  # milli-units from a weight label
     amount: int | None = None  # pesos from a price label
 
@@ -203,14 +268,6 @@ async def layouts(session: AsyncSession) -> list[VariableMeasureLayout]:
     ]
 
 
-@cache
-def _by_barcode() -> Select[Product]:
-    # Built once: composing the statement cost more CPU than running it, on every scan.
-    return (
-        select(Product).join(ProductBarcode).where(ProductBarcode.code.in_(bindparam("keys", expanding=True))).limit(1)
-    )
-
-
 async def find_by_scan(
     session: AsyncSession, code: str, scale_layouts: Sequence[VariableMeasureLayout] | None = None
 ) -> ScanMatch | None:
@@ -219,17 +276,21 @@ async def find_by_scan(
     if not code:
         return None
     keys = lookup_keys(code) if code.isdigit() else [code]
-    product = await session.scalar(_by_barcode(), {"keys": keys})
-    if product is not None:
-        return ScanMatch(product)
+    sql = await raw(session)
+    found = _sellable(
+        await sql.one(
+            f"{_SELLABLE} JOIN product_barcodes b ON b.product_id = p.id WHERE b.code IN ({marks(len(keys))}) LIMIT 1",
+            keys,
+        )
+    )
+    if found is not None:
+        return ScanMatch(found)
     if scale_layouts is None:
         scale_layouts = await layouts(session)
     label = parse_variable_measure(code, scale_layouts) if code.isdigit() else None
     if label is not None:
-        plu_forms = {label.plu, label.plu.lstrip("0") or "0"}
-        product = await session.scalar(select(Product).where(Product.plu.in_(plu_forms)))
-        if product is not None:
-            return ScanMatch(product, quantity=label.grams, amount=label.pesos)
-        return None
-    product = await session.scalar(select(Product).where(Product.code == code))
-    return ScanMatch(product) if product is not None else None
+        plu_forms = sorted({label.plu, label.plu.lstrip("0") or "0"})
+        found = _sellable(await sql.one(f"{_SELLABLE} WHERE p.plu IN ({marks(len(plu_forms))}) LIMIT 1", plu_forms))
+        return ScanMatch(found, quantity=label.grams, amount=label.pesos) if found is not None else None
+    found = _sellable(await sql.one(f"{_SELLABLE} WHERE p.code = ?", (code,)))
+    return ScanMatch(found) if found is not None else None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from datetime import date, datetime
@@ -15,6 +16,7 @@ from appliance.core.barcodes import VariableMeasureLayout
 from appliance.core.errors import DomainError
 from appliance.core.rut import Rut
 from appliance.db.models import BarcodeLayout, Company
+from appliance.db.raw import raw
 
 ACTECO_RE = re.compile(r"^\d{6}$")
 # Field, label, maximum length as the DTE schema allows (Emisor).
@@ -29,6 +31,12 @@ TEXT_FIELDS = (
     ("email", "el correo", 80, False),
     ("sii_office", "la oficina del SII", 60, False),
 )
+
+
+async def setting(session: AsyncSession, key: str) -> object | None:
+    """A business setting's JSON value; plain SQL, as the counter reads some on every sale (db/raw.py)."""
+    row = await (await raw(session)).one("SELECT value FROM settings WHERE key = ?", (key,))
+    return json.loads(row[0]) if row else None
 
 
 async def get(session: AsyncSession) -> Company | None:

@@ -68,6 +68,13 @@ class InlineConnection(aiosqlite.Connection):
             return await _finish_even_if_cancelled(asyncio.ensure_future(asyncio.to_thread(fn, *args, **kwargs)))
         return fn(*args, **kwargs)
 
+    @property
+    def sqlite(self) -> sqlite3.Connection:
+        """The open sqlite3 connection, for plain SQL in the loop thread (see raw.py)."""
+        if not self._running or self._connection is None:
+            raise ValueError("Connection closed")
+        return self._connection
+
     def stop(self) -> None:
         self._running = False
         if self._connection is not None:

@@ -4,25 +4,26 @@ so the lane's tablets (and a second tablet on the same lane) refresh.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from functools import cache
 
-from sqlalchemy import BindParameter, Select, bindparam, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import joinedload
 
 from appliance.audit import log as audit
 from appliance.catalog import promotion_cache
 from appliance.catalog import service as catalog
+from appliance.catalog.service import Sellable
 from appliance.core.clock import CHILE_TZ
 from appliance.core.errors import DomainError
 from appliance.core.money import format_clp, round_half_up, split_gross
 from appliance.core.quantity import line_amount
-from appliance.db.models import Cart, CartLine, Customer, Product, Role, User
+from appliance.db.models import Customer, Product, Role, User
+from appliance.db.raw import marks, raw, stored_now, tx_state
 from appliance.sales import compliance, fiado, promotions
 from appliance.sii import stamping
 from appliance.sii.amounts import Totals, compute_totals
@@ -135,52 +136,129 @@ class CartView:
         }
 
 
-# The scan path's statements are built once: composing them (the IN lists above all) cost more CPU than SQLite
-# took to run them, on every scan.
-@cache
-def _cart_of_lane() -> Select[Cart]:
-    # One query for the cart and its lines (a joined load; selectin costs a second round trip on every scan).
-    return select(Cart).where(Cart.lane_id == bindparam("lane_id")).options(joinedload(Cart.lines))
+@dataclass
+class Line:
+    """A cart line as stored (cart_lines): what was scanned, at what price, and what the cashier answered."""
+
+    id: int
+    line_no: int
+    product_id: int
+    description: str
+    quantity: int  # milli-units
+    unit_price: int
+    discount: int
+    flags: dict[str, object]
 
 
-@cache
-def _line_products() -> Select[int, str, str, int | None, int | None, int, str, str]:
+@dataclass
+class _Cart:
+    id: int
+    version: int
+    cashier_id: int | None
+    customer_id: int | None
+    document_tipo: int
+    lines: list[Line]
+
+
+# The cart owns its two tables and speaks plain SQL to them (db/raw.py): a scan is a handful of statements, and
+# through the ORM their Python cost many times what SQLite takes to run them.
+_CART_AND_LINES = (
+    "SELECT c.id, c.version, c.cashier_id, c.customer_id, c.document_tipo,"
+    " l.id, l.line_no, l.product_id, l.description, l.quantity, l.unit_price, l.discount, l.flags"
+    " FROM carts c LEFT JOIN cart_lines l ON l.cart_id = c.id WHERE c.lane_id = ? ORDER BY l.line_no"
+)
+_INSERT_LINE = (
+    "INSERT INTO cart_lines (cart_id, line_no, product_id, description, quantity, unit_price, discount, flags)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+def _line_products_sql(n: int) -> str:
     """The lines' products and their container-deposit products, in one query."""
-    ids: BindParameter[int] = bindparam("ids", expanding=True)
-    containers = select(Product.container_product_id).where(Product.id.in_(ids))
-    return select(
-        Product.id,
-        Product.unit,
-        Product.tax,
-        Product.additional_tax,
-        Product.container_product_id,
-        Product.price,
-        Product.short_name,
-        Product.name,
-    ).where(Product.id.in_(ids) | Product.id.in_(containers))
+    return (
+        "SELECT id, unit, tax, additional_tax, container_product_id, price, short_name, name FROM products"
+        f" WHERE id IN ({marks(n)}) OR id IN (SELECT container_product_id FROM products WHERE id IN ({marks(n)}))"
+    )
 
 
-async def _load(session: AsyncSession, lane_id: int) -> Cart | None:
+@dataclass(frozen=True, slots=True)
+class _LineProduct:
+    id: int
+    unit: str
+    tax: str
+    additional_tax: int | None
+    container_product_id: int | None
+    price: int
+    short_name: str
+    name: str
+
+
+async def _load(session: AsyncSession, lane_id: int) -> _Cart | None:
     # The cart this transaction already loaded (and may have changed) is the current one: loading it again for the
     # view costs a query and its row processing on every scan.
-    held: Cart | None = session.info.get(("cart", lane_id))
+    held: _Cart | None = tx_state(session).get(("cart", lane_id))
     if held is not None:
         return held
-    result = await session.scalars(_cart_of_lane(), {"lane_id": lane_id})
-    cart = result.unique().one_or_none()
-    if cart is not None:
-        session.info[("cart", lane_id)] = cart
+    rows = await (await raw(session)).all(_CART_AND_LINES, (lane_id,))
+    if not rows:
+        return None
+    first = rows[0]
+    cart = _Cart(
+        first[0],
+        first[1],
+        first[2],
+        first[3],
+        first[4],
+        [Line(r[5], r[6], r[7], r[8], r[9], r[10], r[11], json.loads(r[12])) for r in rows if r[5] is not None],
+    )
+    tx_state(session)[("cart", lane_id)] = cart
     return cart
 
 
-async def _cart(session: AsyncSession, lane_id: int) -> Cart:
+async def _cart(session: AsyncSession, lane_id: int) -> _Cart:
     cart = await _load(session, lane_id)
     if cart is None:
-        cart = Cart(lane_id=lane_id, version=0, lines=[])
-        session.add(cart)
-        await session.flush()
-        session.info[("cart", lane_id)] = cart
+        cart_id = await (await raw(session)).run(
+            "INSERT INTO carts (lane_id, version, document_tipo, updated_at) VALUES (?, 0, 39, ?)",
+            (lane_id, stored_now()),
+        )
+        cart = _Cart(cart_id, 0, None, None, 39, [])
+        tx_state(session)[("cart", lane_id)] = cart
     return cart
+
+
+async def _touch(session: AsyncSession, cart: _Cart) -> None:
+    """Store the cart's header with a new version: the lane's tablets refresh on it."""
+    cart.version += 1
+    await (await raw(session)).run(
+        "UPDATE carts SET version = ?, cashier_id = ?, customer_id = ?, document_tipo = ?, updated_at = ? WHERE id = ?",
+        (cart.version, cart.cashier_id, cart.customer_id, cart.document_tipo, stored_now(), cart.id),
+    )
+
+
+async def _append(session: AsyncSession, cart: _Cart, line: Line) -> Line:
+    line.id = await (await raw(session)).run(
+        _INSERT_LINE,
+        (
+            cart.id,
+            line.line_no,
+            line.product_id,
+            line.description,
+            line.quantity,
+            line.unit_price,
+            line.discount,
+            json.dumps(line.flags),
+        ),
+    )
+    cart.lines.append(line)
+    return line
+
+
+async def _save_line(session: AsyncSession, line: Line) -> None:
+    await (await raw(session)).run(
+        "UPDATE cart_lines SET quantity = ?, unit_price = ?, discount = ?, flags = ? WHERE id = ?",
+        (line.quantity, line.unit_price, line.discount, json.dumps(line.flags), line.id),
+    )
 
 
 async def customer_view(session: AsyncSession, customer_id: int) -> CustomerView | None:
@@ -207,7 +285,8 @@ async def view(session: AsyncSession, lane_id: int, *, now: datetime | None = No
     if cart is None:
         return CartView(lane_id, 0, None, (), 0, 0, 0, 0)
     ids = sorted({line.product_id for line in cart.lines})
-    info = {row.id: row for row in await session.execute(_line_products(), {"ids": ids})}
+    rows = await (await raw(session)).all(_line_products_sql(len(ids)), (*ids, *ids)) if ids else []
+    info = {row[0]: _LineProduct(*row) for row in rows}
     rules = await promotion_cache.active_rules(session, today_in_chile(now)) if cart.lines else []
     priced = [
         promotions.PricedLine(
@@ -318,20 +397,16 @@ def invoice_totals(lines: Sequence[LineView]) -> Totals:
     return compute_totals(TipoDTE.FACTURA, [stamping.factura_line(line.as_sold()) for line in lines], (), gross=False)
 
 
-def _touch(cart: Cart) -> None:
-    cart.version += 1
-
-
 async def add_product(
     session: AsyncSession,
     lane_id: int,
-    product: Product,
+    product: Sellable,
     quantity: int,
     *,
     amount: int | None = None,
     now: datetime | None = None,
     alcohol_approver: User | None = None,
-) -> CartLine:
+) -> Line:
     """Add a product; the same unit product scanned again adds to its line (the cashier sees "x3", not three rows).
 
     Alcohol outside its hours or on a ley seca date needs `alcohol_approver` (a supervisor), recorded on the line.
@@ -371,7 +446,8 @@ async def add_product(
                 line.quantity += quantity
                 if line.flags.get("envase") == "trae" or line.flags.get("envase") == "cobrar":
                     line.flags = {**line.flags, "envase": "pendiente"}  # the new bottles need their own answer
-                _touch(cart)
+                await _save_line(session, line)
+                await _touch(session, cart)
                 return line
     if len(cart.lines) >= MAX_LINES:
         raise CartError("La venta llegó al máximo de 1.000 líneas.", "too_many_lines")
@@ -380,25 +456,20 @@ async def add_product(
         flags["age_restricted"] = True
     if product.container_product_id and product.unit == "unit":
         flags["envase"] = "pendiente"  # "¿trae envase?": the cashier answers before payment
-    line = CartLine(
-        line_no=_next_line_no(cart),
-        product_id=product.id,
-        description=product.short_name or product.name,
-        quantity=quantity,
-        unit_price=product.price,
-        discount=0,
-        flags=flags,
+    line = await _append(
+        session,
+        cart,
+        Line(0, _next_line_no(cart), product.id, product.short_name or product.name, quantity, product.price, 0, flags),
     )
-    cart.lines.append(line)
-    _touch(cart)
+    await _touch(session, cart)
     return line
 
 
-def _next_line_no(cart: Cart) -> int:
+def _next_line_no(cart: _Cart) -> int:
     return max((line.line_no for line in cart.lines), default=0) + 1
 
 
-def _line(cart: Cart, line_no: int) -> CartLine:
+def _line(cart: _Cart, line_no: int) -> Line:
     line = next((line for line in cart.lines if line.line_no == line_no), None)
     if line is None:
         raise CartError("Esa línea ya no está en la venta.", "line_not_found")
@@ -412,7 +483,8 @@ async def answer_envase(session: AsyncSession, lane_id: int, line_no: int, *, br
     if "envase" not in line.flags:
         raise CartError("Ese producto no lleva envase retornable.", "no_container")
     line.flags = {**line.flags, "envase": "trae" if brings else "cobrar"}
-    _touch(cart)
+    await _save_line(session, line)
+    await _touch(session, cart)
     return "Envase recibido" if brings else "Depósito de envase cobrado"
 
 
@@ -421,10 +493,11 @@ async def answer_all_envases(session: AsyncSession, lane_id: int, *, brings: boo
     for line in cart.lines:
         if line.flags.get("envase") == "pendiente":
             line.flags = {**line.flags, "envase": "trae" if brings else "cobrar"}
-    _touch(cart)
+            await _save_line(session, line)
+    await _touch(session, cart)
 
 
-async def redeem_container(session: AsyncSession, lane_id: int, container: Product, units: int) -> CartLine:
+async def redeem_container(session: AsyncSession, lane_id: int, container: Sellable, units: int) -> Line:
     """Empties brought back: their deposit is credited against this sale (and the bottles go back to stock)."""
     if units <= 0 or units > 99:
         raise CartError("Indique cuántos envases trae (1 a 99).", "invalid_quantity")
@@ -432,17 +505,21 @@ async def redeem_container(session: AsyncSession, lane_id: int, container: Produ
     if is_container is None:
         raise CartError(f"«{container.name}» no es un envase retornable.", "not_a_container")
     cart = await _cart(session, lane_id)
-    line = CartLine(
-        line_no=_next_line_no(cart),
-        product_id=container.id,
-        description=container.short_name or container.name,
-        quantity=units * 1000,
-        unit_price=container.price,
-        discount=0,
-        flags={"redeem": True},
+    line = await _append(
+        session,
+        cart,
+        Line(
+            0,
+            _next_line_no(cart),
+            container.id,
+            container.short_name or container.name,
+            units * 1000,
+            container.price,
+            0,
+            {"redeem": True},
+        ),
     )
-    cart.lines.append(line)
-    _touch(cart)
+    await _touch(session, cart)
     return line
 
 
@@ -493,7 +570,8 @@ async def adjust_line(
         line.discount = discount
         action = "sale.discount"
     line.flags = {**line.flags, "manual": label, "approved_by": approver.id, "reason": reason[:80]}
-    _touch(cart)
+    await _save_line(session, line)
+    await _touch(session, cart)
     await audit.record(
         session,
         approver.id,
@@ -518,7 +596,7 @@ async def set_customer(session: AsyncSession, lane_id: int, customer_id: int | N
     cart = await _cart(session, lane_id)
     if customer_id is None:
         cart.customer_id, cart.document_tipo = None, 39
-        _touch(cart)
+        await _touch(session, cart)
         return "Venta sin cliente: boleta"
     found = await customer_view(session, customer_id)
     if found is None:
@@ -529,7 +607,7 @@ async def set_customer(session: AsyncSession, lane_id: int, customer_id: int | N
             "customer_incomplete",
         )
     cart.customer_id, cart.document_tipo = customer_id, 33 if factura else 39
-    _touch(cart)
+    await _touch(session, cart)
     return f"{'Factura' if factura else 'Boleta'} a {found.name}"
 
 
@@ -544,7 +622,7 @@ def split_times(text: str) -> tuple[int, str]:
 
 async def add_scan(
     session: AsyncSession, lane_id: int, code: str, *, now: datetime | None = None, times: int = 1
-) -> CartLine:
+) -> Line:
     if not 1 <= times <= 999:
         raise CartError("La cantidad va de 1 a 999.", "invalid_quantity")
     match = await catalog.find_by_scan(session, code)
@@ -572,8 +650,8 @@ async def set_quantity(
         raise CartError("Esa línea ya no está en la venta.", "line_not_found")
     if quantity <= 0:
         cart.lines.remove(line)
-        _touch(cart)
-        await session.flush()  # the row goes now: a line added next in this transaction may take its number
+        await (await raw(session)).run("DELETE FROM cart_lines WHERE id = ?", (line.id,))
+        await _touch(session, cart)
         return ""
     if line.flags.get("redeem"):
         raise CartError("Para cambiar los envases devueltos, quite la línea y vuelva a recibirlos.", "redeem_fixed")
@@ -594,7 +672,8 @@ async def set_quantity(
         line.flags = {k: v for k, v in line.flags.items() if k not in ("manual", "approved_by", "reason")}
         message = "Cambió la cantidad: el descuento autorizado se quitó; pídalo de nuevo si corresponde."
     line.quantity = quantity
-    _touch(cart)
+    await _save_line(session, line)
+    await _touch(session, cart)
     return message
 
 
@@ -614,9 +693,10 @@ async def confirm_age(session: AsyncSession, lane_id: int, *, user_id: int | Non
     for line in cart.lines:
         if line.flags.get("age_restricted") and not line.flags.get("age_confirmed"):
             line.flags = {**line.flags, "age_confirmed": True}
+            await _save_line(session, line)
             confirmed += 1
     if confirmed:
-        _touch(cart)
+        await _touch(session, cart)
         await audit.record(session, user_id, "sale.age_confirmed", "lane", lane_id, {"lines": confirmed})
     return confirmed
 
@@ -630,12 +710,12 @@ async def clear(session: AsyncSession, lane_id: int) -> None:
     cart = await _cart(session, lane_id)
     cart.lines.clear()
     cart.customer_id, cart.document_tipo = None, 39
-    _touch(cart)
-    await session.flush()  # the rows go now: the next sale's lines, in this same transaction, start at 1 again
+    await (await raw(session)).run("DELETE FROM cart_lines WHERE cart_id = ?", (cart.id,))
+    await _touch(session, cart)
 
 
 async def set_cashier(session: AsyncSession, lane_id: int, user_id: int | None) -> None:
     """A quick switch of cashier keeps the cart; the next sale is recorded under the new one."""
     cart = await _cart(session, lane_id)
     cart.cashier_id = user_id
-    _touch(cart)
+    await _touch(session, cart)

@@ -12,6 +12,7 @@ from datetime import date, datetime, time
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from appliance.company import service as company
 from appliance.core.clock import CHILE_TZ
 from appliance.db.models import Setting
 
@@ -63,8 +64,7 @@ class AlcoholRules:
 
 
 async def alcohol_rules(session: AsyncSession) -> AlcoholRules:
-    row = await session.get(Setting, ALCOHOL_KEY)
-    return AlcoholRules.from_json(row.value if row else None)
+    return AlcoholRules.from_json(await company.setting(session, ALCOHOL_KEY))
 
 
 def parse_form(data: dict[str, str]) -> tuple[AlcoholRules | None, dict[str, str]]:

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from appliance.company import service as company
 from appliance.db.models import PaymentMethod, Setting
 
 CARD_VOUCHER_KEY = "sii.card_voucher_is_boleta"
@@ -19,8 +20,7 @@ CARDS = (PaymentMethod.DEBITO, PaymentMethod.CREDITO)
 
 
 async def card_voucher_is_boleta(session: AsyncSession) -> bool:
-    row = await session.get(Setting, CARD_VOUCHER_KEY)
-    return bool(row.value) if row else False
+    return bool(await company.setting(session, CARD_VOUCHER_KEY))
 
 
 async def set_card_voucher_is_boleta(session: AsyncSession, value: bool) -> None:

@@ -8,6 +8,7 @@ transaction (BEGIN IMMEDIATE), so two lanes can never get the same one and a cra
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
@@ -20,6 +21,7 @@ from appliance.audit import log as audit
 from appliance.core.errors import DomainError
 from appliance.core.rut import Rut
 from appliance.db.models import CafRange, Company
+from appliance.db.raw import raw
 from appliance.sii.caf import Caf, parse_caf, sii_signer_keys, verify_caf
 from appliance.sii.caf_issuer import LocalCafAuthority
 from appliance.sii.doctypes import TipoDTE
@@ -48,12 +50,23 @@ def trusted_signers(secrets_dir: Path, environment: str) -> dict[int, rsa.RSAPub
     return keys
 
 
+@dataclass(frozen=True)
+class CafFile:
+    """A range a folio was taken from: which file holds its key."""
+
+    id: int
+    tipo: int
+    folio_from: int
+    folio_to: int
+    file_name: str
+
+
 @lru_cache(maxsize=32)
 def _load(path: str, _mtime: float) -> Caf:
     return parse_caf(Path(path).read_bytes())
 
 
-def load_caf(secrets_dir: Path, row: CafRange) -> Caf:
+def load_caf(secrets_dir: Path, row: CafFile | CafRange) -> Caf:
     path = caf_dir(secrets_dir) / row.file_name
     if not path.exists():
         raise NoFolios(
@@ -127,20 +140,23 @@ async def upload(
     return row
 
 
-async def take(session: AsyncSession, tipo: TipoDTE, *, now: datetime) -> tuple[CafRange, int]:
-    """The next folio of `tipo`: from the oldest range that still has folios and has not expired."""
-    today = now.date()
-    rows = await session.scalars(
-        select(CafRange)
-        .where(CafRange.tipo == int(tipo), CafRange.next_folio <= CafRange.folio_to)
-        .order_by(CafRange.folio_from)
+async def take(session: AsyncSession, tipo: TipoDTE, *, now: datetime) -> tuple[CafFile, int]:
+    """The next folio of `tipo`: from the oldest range that still has folios and has not expired.
+
+    Plain SQL, on every sale (db/raw.py); the write lock taken at BEGIN keeps two lanes from reading the same one.
+    """
+    today = now.date().isoformat()  # DATE columns hold ISO dates, which sort as they compare
+    sql = await raw(session)
+    row = await sql.one(
+        "SELECT id, tipo, folio_from, folio_to, file_name, next_folio FROM caf_ranges"
+        " WHERE tipo = ? AND next_folio <= folio_to AND (expires_on IS NULL OR expires_on >= ?)"
+        " ORDER BY folio_from LIMIT 1",
+        (int(tipo), today),
     )
-    for row in rows:
-        if row.expires_on is not None and row.expires_on < today:
-            continue
-        folio = row.next_folio
-        row.next_folio = folio + 1
-        return row, folio
+    if row is not None:
+        folio = row[5]
+        await sql.run("UPDATE caf_ranges SET next_folio = ? WHERE id = ?", (folio + 1, row[0]))
+        return CafFile(row[0], row[1], row[2], row[3], row[4]), folio
     raise NoFolios(f"No quedan folios de {tipo.nombre.lower()}: suba un CAF nuevo en Documentos SII › CAF.")
 
 

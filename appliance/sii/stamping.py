@@ -6,19 +6,21 @@ a document dated before the last one issued is refused, with the reason on scree
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
+from typing import NamedTuple
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from appliance.core.clock import CHILE_TZ
 from appliance.core.errors import DomainError
 from appliance.core.rut import Rut
-from appliance.db.models import Company, Customer, Document, Product
+from appliance.db.models import Company, Customer
+from appliance.db.raw import marks, raw, stored, stored_datetime
 from appliance.sii import folios
 from appliance.sii.certificate import Certificate, CertificateStore, load_pkcs12
 from appliance.sii.doctypes import TipoDTE
@@ -29,6 +31,27 @@ from appliance.sii.spec import ANONYMOUS_BUYER, Buyer, DocumentSpec, Issuer, Lin
 
 class ClockBehind(DomainError):
     default_code = "clock_behind"
+
+
+class CompanyFacts(NamedTuple):
+    """The issuer's columns of the company row, read with plain SQL on every sale."""
+
+    rut: str
+    razon_social: str
+    giro: str
+    actecos: list[int]
+    address: str
+    comuna: str
+    ciudad: str
+
+
+@dataclass(frozen=True)
+class StampedDocument:
+    """The stored document's keys (its XML and timbre stay in the row)."""
+
+    id: int
+    tipo: int
+    folio: int
 
 
 @dataclass(frozen=True)
@@ -84,9 +107,10 @@ def factura_line(line: SoldLine, *, weighed: bool = False, code: str = "") -> Li
     )
 
 
-def _spec_line(tipo: TipoDTE, line: SoldLine, product: Product | None, gross_prices: bool | None) -> Line:
-    weighed = product.unit == "kg" if product else False
-    code = product.code if product else ""
+def _spec_line(tipo: TipoDTE, line: SoldLine, product: tuple[str, str] | None, gross_prices: bool | None) -> Line:
+    """`product`: its unit and internal code."""
+    weighed = product[0] == "kg" if product else False
+    code = product[1] if product else ""
     if not tipo.is_boleta and gross_prices is not True:
         return factura_line(line, weighed=weighed, code=code)
     kind = LineKind.DEPOSITO if line.deposit else LineKind.EXENTO if line.tax == "exento" else LineKind.AFECTO
@@ -116,7 +140,7 @@ def buyer(customer: Customer) -> Buyer:
     )
 
 
-def issuer(company: Company) -> Issuer:
+def issuer(company: Company | CompanyFacts) -> Issuer:
     return Issuer(
         rut=Rut.parse(company.rut),
         razon_social=company.razon_social,
@@ -131,7 +155,8 @@ def issuer(company: Company) -> Issuer:
 async def check_clock(session: AsyncSession, now: datetime) -> None:
     # The newest row, by its key: documents are only added here, after this check, so issue dates never go back
     # and the last row holds the latest date. max(issued_at) would read the whole table (no index) on every sale.
-    last = await session.scalar(select(Document.issued_at).order_by(Document.id.desc()).limit(1))
+    row = await (await raw(session)).one("SELECT issued_at FROM sii_documents ORDER BY id DESC LIMIT 1")
+    last = stored_datetime(row[0]) if row else None
     if last is not None and now < last:
         shown = last.astimezone(CHILE_TZ).strftime("%d-%m-%Y %H:%M")
         raise ClockBehind(
@@ -152,24 +177,29 @@ async def stamp(
     gross_prices: bool | None = None,
     buyer: Buyer | None = None,
     payment_form: int | None = None,
-) -> tuple[Document, IssuedDocument]:
+) -> tuple[StampedDocument, IssuedDocument]:
     """Take the next folio of `tipo`, build, stamp and sign the document, and add it to the session.
 
     A nota that corrects a boleta passes `references` and `gross_prices=True`, so its amounts mirror the boleta's.
     """
-    company = await session.get(Company, 1)
+    sql = await raw(session)
+    row = await sql.one("SELECT rut, razon_social, giro, actecos, address, comuna, ciudad FROM company WHERE id = 1")
+    company = CompanyFacts(row[0], row[1], row[2], json.loads(row[3]), row[4], row[5], row[6]) if row else None
     if company is None:
         raise DomainError(
             "Complete los datos de la empresa (Ajustes) antes de vender: van en cada boleta.", "company_missing"
         )
     await check_clock(session, now)
     certificate = load_certificate(secrets_dir, now)
+    ids = sorted({line.product_id for line in lines})
     products = {
-        p.id: p
-        for p in await session.scalars(select(Product).where(Product.id.in_([line.product_id for line in lines])))
+        product_id: (unit, code)
+        for product_id, unit, code in await sql.all(
+            f"SELECT id, unit, code FROM products WHERE id IN ({marks(len(ids))})", ids
+        )
     }
-    caf_row, folio = await folios.take(session, tipo, now=now)
-    caf = folios.load_caf(secrets_dir, caf_row)
+    caf_file, folio = await folios.take(session, tipo, now=now)
+    caf = folios.load_caf(secrets_dir, caf_file)
     spec = DocumentSpec(
         tipo=tipo,
         folio=folio,
@@ -182,16 +212,19 @@ async def stamp(
         gross_prices=gross_prices,
     )
     issued = issue_document(spec, caf, certificate, now)
-    document = Document(
-        tipo=int(tipo),
-        folio=folio,
-        issued_at=now,
-        sale_id=sale_id,
-        caf_id=caf_row.id,
-        total=issued.totals.total,
-        signed_xml=issued.signed_xml,
-        ted=issued.ted_pdf417,
+    document_id = await sql.run(
+        "INSERT INTO sii_documents (tipo, folio, issued_at, sale_id, caf_id, receptor_rut, total, signed_xml, ted,"
+        " state, sii_detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pendiente', '')",
+        (
+            int(tipo),
+            folio,
+            stored(now),
+            sale_id,
+            caf_file.id,
+            buyer.rut.compact if buyer is not None else ANONYMOUS_BUYER.rut.compact,
+            issued.totals.total,
+            issued.signed_xml,
+            issued.ted_pdf417,
+        ),
     )
-    session.add(document)
-    await session.flush()
-    return document, issued
+    return StampedDocument(document_id, int(tipo), folio), issued

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from appliance.core.errors import DomainError
 from appliance.db.models import Location, Product, StockLevel, StockMove, StockReason
+from appliance.db.raw import marks, raw, stored_now
 
 # Receipts carry a cost and move the average; the rest move stock at the current average.
 COSTED_REASONS = frozenset({StockReason.INITIAL, StockReason.PURCHASE})
@@ -41,7 +42,8 @@ async def location_id(session: AsyncSession, code: str) -> int:
     known: dict[str, int] = session.info.setdefault("stock_location_ids", {})
     if code in known:
         return known[code]
-    found = await session.scalar(select(Location.id).where(Location.code == code))
+    row = await (await raw(session)).one("SELECT id FROM locations WHERE code = ?", (code,))
+    found: int | None = row[0] if row else None
     if found is None:
         raise UnknownLocation(f"No existe la ubicación de stock «{code}».")
     known[code] = found
@@ -134,47 +136,48 @@ async def record_moves(
     if any(move.reason in COSTED_REASONS and move.quantity > 0 for move in moves):
         raise InvalidMove("Las entradas con costo van de a una (record_move): mueven el costo promedio.")
     loc_id = await location_id(session, location)
-    rows = []
+    # Plain SQL: this runs in every sale's transaction (db/raw.py). Costs stay as stored (ten-thousandths of a peso).
+    sql = await raw(session)
+    ids = sorted({move.product_id for move in moves})
+    costs: dict[int, int] = dict(
+        await sql.all(f"SELECT id, avg_cost FROM products WHERE id IN ({marks(len(ids))})", ids)
+    )
     for move in moves:
-        product = await session.get(Product, move.product_id)  # the caller has usually loaded it: no query then
-        if product is None:
+        if move.product_id not in costs:
             raise InvalidMove(f"El producto {move.product_id} no existe.")
-        rows.append(
-            StockMove(
-                product_id=move.product_id,
-                location_id=loc_id,
-                quantity=move.quantity,
-                reason=move.reason.value,
-                unit_cost=product.avg_cost,
-                user_id=user_id,
-                ref_type=ref_type,
-                ref_id=ref_id,
-                note="",
-            )
-        )
-    session.add_all(rows)
-    await session.flush()
+    at = stored_now()
     results = []
-    for row, move in zip(rows, moves, strict=True):
+    for move in moves:
+        move_id = await sql.run(
+            "INSERT INTO stock_moves (at, product_id, location_id, quantity, reason, unit_cost, user_id, ref_type,"
+            " ref_id, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, '')",
+            (
+                at,
+                move.product_id,
+                loc_id,
+                move.quantity,
+                move.reason.value,
+                costs[move.product_id],
+                user_id,
+                ref_type,
+                ref_id,
+            ),
+        )
         level = await _bring_level(session, move.product_id, loc_id, move.quantity)
-        results.append(MoveResult(move_id=row.id, level=level, negative=level < 0))
+        results.append(MoveResult(move_id=move_id, level=level, negative=level < 0))
     return results
 
 
 async def _bring_level(session: AsyncSession, product_id: int, location_id: int, quantity: int) -> int:
     # One statement for insert-or-add keeps concurrent lanes from losing an update.
-    level = await session.scalar(
-        text(
-            "INSERT INTO stock_levels (product_id, location_id, quantity, updated_at) "
-            "VALUES (:p, :l, :q, CURRENT_TIMESTAMP) "
-            "ON CONFLICT (product_id, location_id) DO UPDATE SET "
-            "quantity = quantity + excluded.quantity, updated_at = excluded.updated_at "
-            "RETURNING quantity"
-        ),
-        {"p": product_id, "l": location_id, "q": quantity},
+    # RETURNING rows are read to the end, so the statement is finished before the next one.
+    rows = await (await raw(session)).all(
+        "INSERT INTO stock_levels (product_id, location_id, quantity, updated_at) VALUES (?, ?, ?, ?)"
+        " ON CONFLICT (product_id, location_id) DO UPDATE SET"
+        " quantity = quantity + excluded.quantity, updated_at = excluded.updated_at RETURNING quantity",
+        (product_id, location_id, quantity, stored_now()),
     )
-    assert level is not None
-    return int(level)
+    return int(rows[0][0])
 
 
 async def transfer(

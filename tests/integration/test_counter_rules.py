@@ -355,7 +355,9 @@ async def test_factura_at_the_counter_with_net_prices_and_ila_and_its_nota(db: D
             now=NOW,
         )
         nota = await s.get(Document, back.document_id)
+        factura = await s.get(Document, result.document_id)
     assert nota is not None and nota.tipo == 61 and nota.total == view.total
+    assert factura is not None and factura.receptor_rut == nota.receptor_rut == "77123456-9"  # kept for the books
     nota_xml = parse_latin1(nota.signed_xml)
     assert nota_xml.findtext(f".//{SII}TpoDocRef") == "33" and nota_xml.findtext(f".//{SII}CodRef") == "1"
     assert nota_xml.findtext(f".//{SII}RUTRecep") == "77123456-9"  # the factura's buyer, not the anonymous one

@@ -260,7 +260,7 @@ async def add(request: Request[Any, Any, Any]) -> Response[Any] | Template:
     data = await form_data(request)
 
     async def action(session: Any, lane_id: int) -> str:
-        product = await session.get(Product, int(data.get("product_id", "0") or 0))
+        product = await catalog.sellable(session, int(data.get("product_id", "0") or 0))
         if product is None:
             raise DomainError("El producto no existe.", "not_found")
         raw = data.get("quantity", "") or "1"

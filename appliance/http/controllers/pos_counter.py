@@ -16,6 +16,7 @@ from litestar.response import Response, Template
 from sqlalchemy import select
 
 from appliance.cash import sessions as cash
+from appliance.catalog import service as catalog
 from appliance.catalog.draft import FormErrors
 from appliance.core.errors import DomainError
 from appliance.core.money import format_clp, parse_clp
@@ -51,7 +52,7 @@ async def redeem(request: Request[Any, Any, Any]) -> Response[Any] | Template:
     data = await form_data(request)
 
     async def action(session: Any, lane_id: int) -> str:
-        container = await session.get(Product, int(data.get("container_id", "0") or 0))
+        container = await catalog.sellable(session, int(data.get("container_id", "0") or 0))
         if container is None:
             raise DomainError("Elija el envase que trae el cliente.", "not_found")
         units = int(data["units"]) if data.get("units", "").isdigit() else 0
@@ -99,7 +100,7 @@ async def authorise_alcohol(request: Request[Any, Any, Any]) -> Response[Any] | 
         return await refused(request, exc.message)
 
     async def action(session: Any, lane_id: int) -> str:
-        product = await session.get(Product, int(data.get("product_id", "0") or 0))
+        product = await catalog.sellable(session, int(data.get("product_id", "0") or 0))
         if product is None:
             raise DomainError("El producto no existe.", "not_found")
         quantity = int(data["quantity"]) if data.get("quantity", "").isdigit() else 1000
@@ -132,7 +133,7 @@ async def weigh(request: Request[Any, Any, Any]) -> Response[Any] | Template:
     async def action(session: Any, lane_id: int) -> str:
         if failure:
             raise DomainError(f"{failure} También puede escribir el peso.", "scale_unavailable")
-        product = await session.get(Product, int(data.get("product_id", "0") or 0))
+        product = await catalog.sellable(session, int(data.get("product_id", "0") or 0))
         if product is None or product.unit != "kg":
             raise DomainError("Elija un producto que se vende por peso.", "not_weighed")
         weight = parse_quantity(typed, weighed=True) if typed else grams
