@@ -7,7 +7,8 @@ behind the write lock, and a name search or the cart's view are a few keyed look
 here. The two calls that can wait on something outside the process go to a thread, so the event loop never stalls
 on them:
 
-- BEGIN (IMMEDIATE) may wait up to busy_timeout for another process's write lock (the command line, Litestream);
+- BEGIN (IMMEDIATE) may wait up to busy_timeout for another process's write lock (the command line, Litestream):
+  it is tried at once without waiting, and only if the lock is taken does it go to a thread to wait;
 - COMMIT waits for the fsync that makes the sale durable (synchronous=FULL), and may run an automatic checkpoint.
 
 Other readers keep plain aiosqlite: a long report must not hold up the tablets. So do bulk writes (an import).
@@ -48,10 +49,15 @@ def _waits_outside(fn: Callable[..., Any], args: tuple[Any, ...], connection: sq
     return bool(args) and isinstance(args[0], str) and args[0].lstrip()[:5].upper() in ("BEGIN", "COMMI")
 
 
+def _is_begin(args: tuple[Any, ...]) -> bool:
+    return bool(args) and isinstance(args[0], str) and args[0].lstrip()[:5].upper() == "BEGIN"
+
+
 class InlineConnection(aiosqlite.Connection):
     def __init__(self, connector: Callable[[], sqlite3.Connection]) -> None:
         super().__init__(connector, iter_chunk_size=64)
         self._tx = _RunNow()  # type: ignore[assignment]
+        self._busy_ms: int | None = None
 
     def __await__(self) -> Any:
         return self._connect().__await__()  # no worker thread to start
@@ -65,8 +71,30 @@ class InlineConnection(aiosqlite.Connection):
         if not self._running or not self._connection:
             raise ValueError("Connection closed")
         if _waits_outside(fn, args, self._connection):
+            if _is_begin(args):
+                began, result = self._begin_if_free(self._connection, fn, args, kwargs)
+                if began:
+                    return result
             return await _finish_even_if_cancelled(asyncio.ensure_future(asyncio.to_thread(fn, *args, **kwargs)))
         return fn(*args, **kwargs)
+
+    def _begin_if_free(
+        self, connection: sqlite3.Connection, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> tuple[bool, Any]:
+        """BEGIN at once when the write lock is free, as it nearly always is (this process's writers queue behind
+        one lock): a thread hop costs more than the BEGIN. If another process holds it, (False, None): the caller
+        waits on a thread, with the usual busy_timeout."""
+        if self._busy_ms is None:
+            self._busy_ms = int(connection.execute("PRAGMA busy_timeout").fetchone()[0])
+        connection.execute("PRAGMA busy_timeout=0")
+        try:
+            return True, fn(*args, **kwargs)
+        except sqlite3.OperationalError as exc:
+            if exc.sqlite_errorcode & 0xFF not in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+                raise
+            return False, None
+        finally:
+            connection.execute(f"PRAGMA busy_timeout={self._busy_ms}")
 
     @property
     def sqlite(self) -> sqlite3.Connection:

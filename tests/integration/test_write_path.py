@@ -9,6 +9,7 @@ import sqlite3
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select, text
@@ -115,3 +116,34 @@ async def test_writers_run_inline_and_bulk_writes_on_the_worker_threads(db_path:
             assert not isinstance(raw, InlineConnection)  # an import of thousands of rows leaves the loop free
     finally:
         await db.dispose()
+
+
+async def test_begin_waits_on_a_thread_only_when_another_process_holds_the_lock(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sent: list[str] = []
+    to_thread = asyncio.to_thread
+
+    async def recording(fn: Any, /, *args: Any, **kwargs: Any) -> Any:
+        sent.append(str(args[0]).split()[0] if args else fn.__name__)
+        return await to_thread(fn, *args, **kwargs)
+
+    monkeypatch.setattr("appliance.db.inline.asyncio.to_thread", recording)
+    other = sqlite3.connect(db_path, isolation_level=None, check_same_thread=False)
+    db = Database(db_path)
+    try:
+        async with db.write() as s:
+            s.add(Lane(code="caja-5", name="Caja 5"))
+        assert sent == ["commit"]  # the lock was free: BEGIN ran at once, only the durable COMMIT left the loop
+        sent.clear()
+        other.execute("BEGIN IMMEDIATE")
+        threading.Timer(0.3, lambda: other.execute("COMMIT")).start()
+        async with db.write() as s:
+            s.add(Lane(code="caja-4", name="Caja 4"))
+            assert (await s.execute(text("PRAGMA busy_timeout"))).scalar() == 5000  # restored after the try
+        assert sent == ["BEGIN", "commit"]  # taken: BEGIN waited for it on a thread
+        async with db.read() as s:
+            assert sorted(await s.scalars(select(Lane.code))) == ["caja-4", "caja-5"]
+    finally:
+        await db.dispose()
+        other.close()
