@@ -53,7 +53,7 @@ def serve(settings: Settings, banner: Callable[[], None] | None = None) -> int:
     from appliance.devices.manager import DeviceManager
 
     started = time.perf_counter()
-    app = create_app(settings, devices=DeviceManager(settings), sii_queue=True, backup=True)
+    app = create_app(settings, devices=DeviceManager(settings), sii_queue=True, backup=True, serving=True)
     config = uvicorn.Config(
         app, host=settings.host, port=settings.port, log_level="warning", access_log=False, lifespan="on"
     )

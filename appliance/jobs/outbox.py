@@ -108,7 +108,8 @@ class OutboxPrinter:
         return await self._submit(row, lane, receipt)
 
     async def _build(self, row: OutboxEntry) -> Receipt:
-        async with self._db.read() as session:
+        # Keyed lookups of one sale (inline: a receipt per sale, and each thread hop cost more than its query).
+        async with self._db.read(quick=True) as session:
             document_id = row.payload.get("document_id")
             copy = bool(row.payload.get("copy"))  # a reprint says COPIA
             if document_id is not None:
