@@ -36,7 +36,11 @@ TEXT_FIELDS = (
 async def setting(session: AsyncSession, key: str) -> object | None:
     """A business setting's JSON value; plain SQL, as the counter reads some on every sale (db/raw.py)."""
     row = await (await raw(session)).one("SELECT value FROM settings WHERE key = ?", (key,))
-    return json.loads(row[0]) if row else None
+    if row is None:
+        return None
+    # The column has JSON (numeric) affinity: SQLite keeps a bare number as a number, not as its JSON text.
+    value: object = row[0]
+    return json.loads(value) if isinstance(value, str | bytes) else value
 
 
 async def get(session: AsyncSession) -> Company | None:

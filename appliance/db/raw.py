@@ -1,11 +1,13 @@
 """Plain SQL on a session's own SQLite connection, inside its transaction, for the counter's hot paths.
 
 Through the ORM a keyed lookup costs about 0,3 ms of Python on a Pi-class CPU, and flushing a changed row more; the
-same statement on the sqlite3 connection costs a few microseconds, and a scan is half a dozen of them. So the cart
-(which owns its two tables outright) and the scan lookup speak SQL here. Rules that keep this safe beside the ORM:
+same statement on the sqlite3 connection costs a few microseconds, and a scan is half a dozen of them. So the cart,
+the scan lookup and the rows every sale writes speak SQL here. Rules that keep this safe beside the ORM:
 
 - the session's pending ORM changes are flushed before any plain statement, so SQL sees what the ORM wrote;
-- plain SQL writes only tables no ORM code holds objects of in the same transaction (the cart's).
+- the ORM does not see plain writes to rows it already holds: a transaction that sells (or changes a cart) must not
+  hold ORM objects of the tables written plainly — carts, cart_lines, sales, sale_lines, payments, outbox,
+  stock_moves, stock_levels, caf_ranges, sii_documents — and then rely on their attributes.
 """
 
 from __future__ import annotations

@@ -14,9 +14,10 @@ from sqlalchemy import select
 
 from appliance.catalog import service as catalog
 from appliance.catalog.draft import parse_product
+from appliance.company import service as company
 from appliance.db import migrate
 from appliance.db.engine import Database
-from appliance.db.models import Cart, Lane, Product, StockMove, StockReason
+from appliance.db.models import Cart, Lane, Product, Setting, StockMove, StockReason
 from appliance.db.raw import raw, stored, stored_datetime, tx_state
 from appliance.sales import cart
 from appliance.stock import service as stock
@@ -115,3 +116,13 @@ async def test_plain_sql_on_the_threaded_connection(db: Database) -> None:
         assert match is not None and match.product.name == "Arroz 1 kg"
         product = await session.scalar(select(Product).where(Product.code == "A"))
         assert product is not None and catalog.Sellable.of(product) == match.product
+
+
+async def test_settings_read_plainly_as_the_orm_stored_them(db: Database) -> None:
+    stored_values: dict[str, object] = {"n": 5, "flag": True, "rules": {"from": "10:00", "dry_dates": []}, "t": "x"}
+    async with db.write() as session:
+        session.add_all(Setting(key=key, value=value) for key, value in stored_values.items())
+    async with db.read() as session:
+        for key, value in stored_values.items():
+            assert await company.setting(session, key) == value  # a bare number is kept as a number by SQLite
+        assert await company.setting(session, "missing") is None
