@@ -13,7 +13,7 @@ from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
 from litestar.static_files import create_static_files_router
 
-from appliance.core.pauses import favour_the_event_loop, freeze_startup_objects
+from appliance.core.pauses import freeze_startup_objects
 from appliance.db import migrate
 from appliance.db.engine import Database
 from appliance.http import errors
@@ -44,8 +44,8 @@ def create_app(
     """`devices`: the box's hardware (`DeviceManager(settings)`); None runs without devices or printing.
     `sii_queue`: drain the SII queue in the background (the box and the demo; tests drive the queue themselves).
     `backup`: watch the off-site copy, and run Litestream here unless systemd runs it (litestream.service).
-    `serving`: the long-lived server process (not a test's app): its start-up objects are frozen for the collector,
-    and worker threads hand the GIL back sooner (core/pauses.py)."""
+    `serving`: the long-lived server process (not a test's app): its start-up objects are frozen for the collector
+    (core/pauses.py)."""
     settings.ensure_dirs()
     if migrate_on_start:
         migrate.upgrade(settings.database_path, settings.backups_dir)
@@ -83,7 +83,6 @@ def create_app(
         if backup_service is not None:
             await backup_service.start()
         if serving:
-            favour_the_event_loop()
             log.info("start-up objects frozen for the garbage collector: %d", freeze_startup_objects())
         try:
             yield

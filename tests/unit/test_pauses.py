@@ -1,31 +1,19 @@
-"""The server freezes its start-up objects, so a collection walks only what requests created since, and has its
-worker threads hand the GIL back to the event loop sooner."""
+"""The server freezes its start-up objects, so a collection walks only what requests created since."""
 
 from __future__ import annotations
 
 import gc
-import sys
 from collections.abc import Iterator
 
 import pytest
 
-from appliance.core.pauses import SWITCH_INTERVAL_S, favour_the_event_loop, freeze_startup_objects
+from appliance.core.pauses import freeze_startup_objects
 
 
 @pytest.fixture
 def unfrozen() -> Iterator[None]:
     yield
     gc.unfreeze()  # the rest of the test session collects as usual
-
-
-def test_worker_threads_hand_the_gil_back_sooner() -> None:
-    before = sys.getswitchinterval()
-    try:
-        favour_the_event_loop()
-        assert sys.getswitchinterval() == pytest.approx(SWITCH_INTERVAL_S)
-        assert before > SWITCH_INTERVAL_S
-    finally:
-        sys.setswitchinterval(before)
 
 
 def test_start_up_objects_are_out_of_the_collectors_walk(unfrozen: None) -> None:
