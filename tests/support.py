@@ -38,6 +38,13 @@ STAFF = {
 CSRF_RE = re.compile(r'name="_csrf_token" value="([^"]+)"')
 
 
+def migrated_database(root: Path) -> Database:
+    """A real SQLite file in `root`, migrated to the current schema, with nothing in it yet."""
+    path = root / "shop.sqlite"
+    migrate.upgrade(path, root / "backups")
+    return Database(path)
+
+
 def make_shop(root: Path) -> Settings:
     """A migrated shop with one user per role (passwords: PASSWORD)."""
     settings = Settings.load(root)

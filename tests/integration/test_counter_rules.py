@@ -15,7 +15,6 @@ from appliance.cash import sessions as cash
 from appliance.catalog import promotions as promotion_store
 from appliance.catalog import service as catalog
 from appliance.catalog.draft import parse_product
-from appliance.db import migrate
 from appliance.db.engine import Database
 from appliance.db.models import (
     AuditEntry,
@@ -40,7 +39,7 @@ from appliance.sii.canonical import parse_latin1
 from appliance.sii.schemas import SchemaKind, schema_errors
 from appliance.stock import service as stock
 from appliance.users import service as users
-from tests.support import TEST_COMPANY
+from tests.support import TEST_COMPANY, migrated_database
 
 NOW = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)  # 12:00 in Santiago
 SII = "{http://www.sii.cl/SiiDte}"
@@ -48,9 +47,7 @@ SII = "{http://www.sii.cl/SiiDte}"
 
 @pytest.fixture
 async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    path = tmp_path / "shop.sqlite"
-    migrate.upgrade(path, tmp_path / "backups")
-    database = Database(path)
+    database = migrated_database(tmp_path)
     async with database.write() as s:
         s.add(Company(id=1, **TEST_COMPANY))
         await s.flush()

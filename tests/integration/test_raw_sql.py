@@ -15,19 +15,17 @@ from sqlalchemy import select
 from appliance.catalog import service as catalog
 from appliance.catalog.draft import parse_product
 from appliance.company import service as company
-from appliance.db import migrate
 from appliance.db.engine import Database
 from appliance.db.models import Cart, Lane, Product, Setting, StockMove, StockReason
 from appliance.db.raw import raw, stored, stored_datetime, tx_state
 from appliance.sales import cart
 from appliance.stock import service as stock
+from tests.support import migrated_database
 
 
 @pytest.fixture
 async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    path = tmp_path / "shop.sqlite"
-    migrate.upgrade(path, tmp_path / "backups")
-    database = Database(path)
+    database = migrated_database(tmp_path)
     async with database.write() as session:
         session.add(Lane(code="caja-1", name="Caja 1"))
         await catalog.create(

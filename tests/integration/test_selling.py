@@ -14,7 +14,6 @@ from sqlalchemy import func, select
 from appliance.cash import sessions as cash
 from appliance.catalog import service as catalog
 from appliance.catalog.draft import parse_product
-from appliance.db import migrate
 from appliance.db.engine import Database
 from appliance.db.models import Company, Document, Lane, OutboxEntry, Payment, Sale, SaleLine, StockMove
 from appliance.db.models import PaymentMethod as M
@@ -26,7 +25,7 @@ from appliance.sii import local_setup
 from appliance.sii.stamping import ClockBehind
 from appliance.stock import service as stock
 from appliance.users import service as users
-from tests.support import TEST_COMPANY
+from tests.support import TEST_COMPANY, migrated_database
 
 NOW = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
 
@@ -35,9 +34,7 @@ MILK = "7802820005509"
 
 @pytest.fixture
 async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    path = tmp_path / "shop.sqlite"
-    migrate.upgrade(path, tmp_path / "backups")
-    database = Database(path)
+    database = migrated_database(tmp_path)
     async with database.write() as s:
         s.add(Company(id=1, **TEST_COMPANY))
         await s.flush()

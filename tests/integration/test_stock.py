@@ -13,17 +13,15 @@ from sqlalchemy import func, select
 
 from appliance.catalog import service as catalog
 from appliance.catalog.draft import parse_product
-from appliance.db import migrate
 from appliance.db.engine import Database
 from appliance.db.models import Product, StockMove, StockReason
 from appliance.stock import service as stock
+from tests.support import migrated_database
 
 
 @pytest.fixture
 async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    path = tmp_path / "shop.sqlite"
-    migrate.upgrade(path, tmp_path / "backups")
-    database = Database(path)
+    database = migrated_database(tmp_path)
     async with database.write() as session:
         for code in ("A", "B"):
             await catalog.create(
