@@ -9,8 +9,9 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from appliance.company import service as company
 from appliance.core.errors import DomainError
-from appliance.db.models import DOCUMENT_STATES, CafRange, Document, Setting
+from appliance.db.models import DOCUMENT_STATES, CafRange, Document
 from appliance.sii import folios
 from appliance.sii.certificate import Certificate, CertificateStore
 from appliance.sii.stamping import certificate_store
@@ -68,8 +69,8 @@ def certificate_info(secrets_dir: Path, now: datetime) -> CertificateInfo:
 
 
 async def low_threshold(session: AsyncSession) -> int:
-    row = await session.get(Setting, LOW_FOLIOS_KEY)
-    return int(row.value) if row is not None and isinstance(row.value, int) else folios.LOW_FOLIOS_DEFAULT
+    value = await company.setting(session, LOW_FOLIOS_KEY)
+    return value if isinstance(value, int) else folios.LOW_FOLIOS_DEFAULT
 
 
 async def overview(session: AsyncSession, secrets_dir: Path, now: datetime) -> Overview:
