@@ -129,6 +129,12 @@ def test_a_day_at_the_counter(browser: Browser, pos_server: str, test_output: Pa
         tablet.keyboard.type("7801234567894", delay=5)
         tablet.keyboard.press("Enter")
         expect(tablet.locator(".line")).to_have_count(2)
+        # The same digits at a person's pace are not a scan.
+        tablet.keyboard.type("7801234567894", delay=90)
+        tablet.keyboard.press("Enter")
+        tablet.wait_for_timeout(500)
+        expect(tablet.locator(".line")).to_have_count(2)
+        expect(tablet.locator(".line", has_text="ARROZ")).to_contain_text("1 × $1.990")
 
         # By name, with big tiles.
         tablet.fill("#scan", "leche")

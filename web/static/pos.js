@@ -194,17 +194,20 @@
     scan.focus();
   });
 
-  // A keyboard-wedge scanner paired to the tablet types fast and ends with Enter. A burst of keys a few
-  // milliseconds apart is a scan wherever the focus is; a person typing is never that fast.
-  var burst = "", last = 0;
+  // A keyboard-wedge scanner paired to the tablet types fast and ends with Enter, wherever the focus is.
+  // What tells it from a person is the pace of the whole burst (a scanner averages a few ms a key, a
+  // person well over 50), not each gap: a busy tablet can delay one key, or the Enter, by a tenth of a
+  // second. A pause of 300 ms starts a new burst, so a stray key pressed earlier is not sent with the code.
+  var burst = "", first = 0, last = 0;
   document.addEventListener("keydown", function (e) {
     if (!scan || e.target === scan) return;
-    var now = Date.now();
-    if (now - last > 50) burst = "";
+    var now = e.timeStamp || Date.now();
+    if (now - last > 300) { burst = ""; first = now; }
     last = now;
     if (e.key === "Enter") {
-      if (burst.length >= 6) { e.preventDefault(); sendScan(burst); }
+      if (burst.length >= 6 && (now - first) / burst.length <= 50) { e.preventDefault(); sendScan(burst); }
       burst = "";
+      last = 0;
     } else if (e.key.length === 1) {
       burst += e.key;
     }
