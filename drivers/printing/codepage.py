@@ -8,6 +8,7 @@ layout done on the sanitized text stays aligned on paper and no product name can
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 from dataclasses import dataclass
 
@@ -46,12 +47,7 @@ class CodePage:
     codec: str
 
     def can_print(self, char: str) -> bool:
-        if len(char) != 1 or unicodedata.category(char) in {"Cc", "Cf", "Cs", "Co", "Cn"}:
-            return False
-        try:
-            return len(char.encode(self.codec)) == 1
-        except UnicodeEncodeError:
-            return False
+        return _prints(self.codec, char)
 
     def fallback(self, char: str) -> str:
         """One printable character standing in for `char`: a look-alike, its unaccented base letter, or '?'."""
@@ -69,10 +65,23 @@ class CodePage:
         """`text` with every character printable in this code page; one output character per input character
         (after NFC composition, so a decomposed "é" counts as one)."""
         composed = unicodedata.normalize("NFC", text)
+        if composed.isascii() and composed.isprintable():
+            return composed  # the code pages here all keep ASCII's printable range where ASCII has it
         return "".join(char if self.can_print(char) else self.fallback(char) for char in composed)
 
     def encode(self, text: str) -> bytes:
         return self.sanitize(text).encode(self.codec)
+
+
+@functools.lru_cache(maxsize=4096)
+def _prints(codec: str, char: str) -> bool:
+    # Cached: a receipt asks about every character it prints, some hundreds of times a sale.
+    if len(char) != 1 or unicodedata.category(char) in {"Cc", "Cf", "Cs", "Co", "Cn"}:
+        return False
+    try:
+        return len(char.encode(codec)) == 1
+    except UnicodeEncodeError:
+        return False
 
 
 # CP850 (Multilingual Latin-1) holds every Spanish letter and sign a boleta needs (ñ Ñ á é í ó ú ü ¿ ¡ ° º ª) and sits

@@ -13,7 +13,7 @@ import functools
 import math
 from dataclasses import dataclass
 
-from PIL import Image
+from PIL import Image, ImageOps
 
 MAX_ROWS = 90
 MIN_ROWS = 3
@@ -105,19 +105,84 @@ def raster(payload: bytes, symbol: Pdf417Plan) -> Image.Image:
     return _raster(payload, symbol).copy()  # a copy: the caller may draw on it
 
 
-# A receipt's timbre is encoded for the printer and again for its preview (and again for a reprint); the error
-# correction alone is ~25 ms of pure Python on a Pi-class CPU.
+# A receipt's timbre is encoded for the printer and again for its preview (and again for a reprint).
 @functools.lru_cache(maxsize=16)
 def _raster(payload: bytes, symbol: Pdf417Plan) -> Image.Image:
-    from pdf417gen import encode, render_image
+    codes = _codes(payload, symbol)
+    width = 17 * len(codes[0]) + 1  # 17 modules a codeword, and the stop pattern's extra one
+    stride = (width + 7) // 8
+    spare = 8 * stride - width
+    mask = (1 << width) - 1
+    # One bit a module, drawn as whole rows (Pillow's "1" mode: a set bit is white), then scaled by Pillow: drawing
+    # module by module in Python, as pdf417gen's renderer does, held the interpreter for milliseconds a receipt.
+    rows = b"".join((((~_row_bits(row)) & mask) << spare).to_bytes(stride, "big") for row in codes)
+    modules = Image.frombytes("1", (width, len(codes)), rows)
+    scaled = modules.resize((width * symbol.module_dots, len(codes) * symbol.row_dots), Image.Resampling.NEAREST)
+    return ImageOps.expand(scaled, _QUIET_MODULES * symbol.module_dots, fill=255)
 
-    codes = encode(payload, columns=symbol.columns, security_level=symbol.error_correction)
-    if len(codes) != symbol.rows:
-        raise AssertionError(f"pdf417gen made {len(codes)} rows where {symbol.rows} were planned")
-    quiet = _QUIET_MODULES * symbol.module_dots
-    image = render_image(codes, scale=symbol.module_dots, ratio=symbol.row_modules, padding=quiet)
-    converted: Image.Image = image.convert("1", dither=Image.Dither.NONE)
-    return converted
+
+def _row_bits(row: list[int]) -> int:
+    bits = 0
+    for pattern in row:
+        bits = (bits << pattern.bit_length()) | pattern  # every bar pattern starts with a bar: no leading zeros
+    return bits
+
+
+def _codes(payload: bytes, symbol: Pdf417Plan) -> list[list[int]]:
+    """The symbol's rows of bar patterns, as `pdf417gen.encode` makes them, with a faster error correction."""
+    from pdf417gen.compaction import compact
+    from pdf417gen.encoding import encode_rows, get_padding
+
+    data = list(compact(payload))
+    ec_count = 2 ** (symbol.error_correction + 1)
+    padding = get_padding(len(data), ec_count, symbol.columns)
+    words = [1 + len(data) + len(padding), *data, *padding]
+    words += error_correction(words, symbol.error_correction)
+    if len(words) != symbol.columns * symbol.rows:
+        raise AssertionError(f"{len(words)} codewords do not fill the {symbol.columns} × {symbol.rows} planned")
+    rows = [words[start : start + symbol.columns] for start in range(0, len(words), symbol.columns)]
+    return list(encode_rows(rows, symbol.columns, symbol.error_correction))
+
+
+_SLOT_BITS = 32  # a slot sums up to 928 products of two numbers below 929: under 2^30
+
+
+def error_correction(words: list[int], level: int) -> list[int]:
+    """PDF417's Reed-Solomon error-correction codewords for `words` (ISO 15438 Annex F), as pdf417gen computes them.
+
+    The division is linear in the data: each codeword adds its value times the remainder of a lone 1 followed by as
+    many zeros as codewords come after it. Those remainders are computed once per level and packed into one integer
+    each, so the whole division is one multiply-add of big integers per codeword instead of 2^(level+1) of them.
+    """
+    responses = _impulse_responses(level)
+    if len(words) > len(responses):
+        raise ValueError(f"{len(words)} codewords: a PDF417 holds at most {MAX_CODEWORDS}")
+    last = len(words) - 1
+    total = 0
+    for position, word in enumerate(words):
+        total += word * responses[last - position]
+    slot = (1 << _SLOT_BITS) - 1
+    count = 2 ** (level + 1)
+    remainder = [(total >> (_SLOT_BITS * index)) & slot for index in range(count)]
+    return [(-value) % 929 for value in reversed(remainder)]
+
+
+@functools.cache
+def _impulse_responses(level: int) -> tuple[int, ...]:
+    """Packed remainders of 1, 10, 100, … (base 929): entry m is a lone 1 followed by m zero codewords."""
+    from pdf417gen.data import ERROR_CORRECTION_FACTORS
+
+    factors = ERROR_CORRECTION_FACTORS[level]
+    count = 2 ** (level + 1)
+    state = [0] * count
+    packed = []
+    word = 1
+    for _ in range(MAX_CODEWORDS):
+        feedback = (word + state[-1]) % 929
+        state = [((state[x - 1] if x else 0) - feedback * factors[x]) % 929 for x in range(count)]
+        packed.append(sum(value << (_SLOT_BITS * index) for index, value in enumerate(state)))
+        word = 0
+    return tuple(packed)
 
 
 def native_commands(payload: bytes, symbol: Pdf417Plan) -> bytes:
