@@ -18,13 +18,12 @@ from datetime import datetime
 from appliance.core.clock import CHILE_TZ
 from appliance.sii.amounts import Totals
 from appliance.sii.caf import Caf
-from appliance.sii.canonical import parse_latin1
 from appliance.sii.certificate import Certificate
 from appliance.sii.doctypes import TipoDTE
 from appliance.sii.documents import build_dte
 from appliance.sii.errors import CafInvalid
 from appliance.sii.schemas import SchemaKind, validate
-from appliance.sii.signature import sign_document
+from appliance.sii.signature import sign_and_parse_document
 from appliance.sii.spec import DocumentSpec
 from appliance.sii.ted import find_ted, ted_for_pdf417, verify_ted
 
@@ -55,8 +54,7 @@ def issue_document(spec: DocumentSpec, caf: Caf, cert: Certificate, now: datetim
             f"El CAF de {spec.tipo.nombre.lower()} venció el {expires_on:%d-%m-%Y}: solicite uno nuevo en el SII."
         )
     built = build_dte(spec, caf, signed_at=now)
-    signed = sign_document(built.dte, cert, now=now)
-    signed_root = parse_latin1(signed)
+    signed, signed_root = sign_and_parse_document(built.dte, cert, now=now)
     validate(SchemaKind.BOLETA if spec.tipo.is_boleta else SchemaKind.DTE, signed_root)
     ted = find_ted(signed_root)
     verify_ted(ted, caf.public_key)

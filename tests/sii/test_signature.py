@@ -14,7 +14,14 @@ from appliance.sii.certificate import Certificate
 from appliance.sii.doctypes import TipoDTE
 from appliance.sii.documents import build_dte
 from appliance.sii.errors import SignatureInvalid
-from appliance.sii.signature import C14N_1_0, ENVELOPED, sign_document, sign_seed, verify_signature
+from appliance.sii.signature import (
+    C14N_1_0,
+    ENVELOPED,
+    check_own_signature,
+    sign_document,
+    sign_seed,
+    verify_signature,
+)
 from appliance.sii.spec import DocumentSpec, Line
 from tests.sii.support import (
     ISSUER,
@@ -90,6 +97,39 @@ def test_tampered_document_is_refused_by_everyone(
     assert run_xmlsec(tampered, tmp_path).returncode != 0
     with pytest.raises(SignatureInvalid, match="modificado después de firmar"):
         verify_signature(tampered, at=NOW)
+
+
+def test_awkward_names_sign_into_documents_signxml_and_xmlsec1_accept(
+    caf_for: Callable[[int], Caf], cert: Certificate, tmp_path: Path
+) -> None:
+    # What the check made at sale time relies on: escaping, Latin-1 letters, characters outside Latin-1 and runs of
+    # spaces come out of the final bytes canonicalised the same way every verifier reads them.
+    names = ('Pisco "Mistral" 35° & <Reserva>', "Ñandú  ñoño  ÁÉÍÓÚ ü", "Café ☕ Ω 😀", "Té\tverde\r")
+    lines = tuple(Line(name=name, quantity_milli=1000, unit_price=990) for name in names)
+    spec = DocumentSpec(tipo=TipoDTE.BOLETA, folio=11, issued_at=NOW, issuer=ISSUER, lines=lines)
+    signed = sign_document(build_dte(spec, caf_for(39)).dte, cert, now=NOW)
+    check_own_signature(signed, cert)
+    document = with_declaration(signed)
+    assert_xmlsec_ok(document, tmp_path)
+    assert verify_signature(document, at=NOW).certificate == cert.certificate
+
+
+def test_the_sale_time_check_refuses_what_verify_signature_refuses(
+    caf_for: Callable[[int], Caf], cert: Certificate
+) -> None:
+    signed = signed_boleta(caf_for, cert)
+    assert check_own_signature(signed, cert).tag == sii("DTE")
+    changed = signed.replace(b"<MntTotal>1200</MntTotal>", b"<MntTotal>1100</MntTotal>")
+    assert changed != signed
+    with pytest.raises(SignatureInvalid, match="modificado después de firmar"):
+        check_own_signature(changed, cert)
+    start = signed.index(b"<SignatureValue>") + len(b"<SignatureValue>")
+    flipped = b"A" if signed[start : start + 1] != b"A" else b"B"
+    forged = signed[:start] + flipped + signed[start + 1 :]
+    with pytest.raises(SignatureInvalid, match="valor de la firma"):
+        check_own_signature(forged, cert)
+    with pytest.raises(SignatureInvalid, match="valor de la firma"):
+        verify_signature(with_declaration(forged), at=NOW)
 
 
 def test_sign_document_accepts_bytes_and_refuses_to_sign_twice(
