@@ -30,10 +30,46 @@ from appliance.settings import Settings
 from appliance.users import service as users
 
 QUERIES = [
-    "leche", "leche descremada", "arroz", "aceite maravilla", "coca", "cerveza", "pan", "queso", "jamon",
-    "detergente", "papel higienico", "galletas", "te", "cafe", "yogur", "fideos", "azucar", "harina", "vino tinto",
-    "bebida", "jugo", "agua mineral", "cloro", "shampoo", "pila", "atun", "mayonesa", "ketchup", "palta", "platano",
-    "lech", "arr", "ceve", "sopa", "choc", "mantequilla", "salame", "limon", "manzana", "pisco",
+    "leche",
+    "leche descremada",
+    "arroz",
+    "aceite maravilla",
+    "coca",
+    "cerveza",
+    "pan",
+    "queso",
+    "jamon",
+    "detergente",
+    "papel higienico",
+    "galletas",
+    "te",
+    "cafe",
+    "yogur",
+    "fideos",
+    "azucar",
+    "harina",
+    "vino tinto",
+    "bebida",
+    "jugo",
+    "agua mineral",
+    "cloro",
+    "shampoo",
+    "pila",
+    "atun",
+    "mayonesa",
+    "ketchup",
+    "palta",
+    "platano",
+    "lech",
+    "arr",
+    "ceve",
+    "sopa",
+    "choc",
+    "mantequilla",
+    "salame",
+    "limon",
+    "manzana",
+    "pisco",
 ]
 
 
@@ -43,8 +79,12 @@ def _stats(samples: list[float]) -> dict[str, float]:
     def pct(p: float) -> float:
         return round(ordered[min(len(ordered) - 1, int(p * len(ordered)))] * 1000, 3)
 
-    return {"median_ms": round(statistics.median(ordered) * 1000, 3), "p95_ms": pct(0.95), "p99_ms": pct(0.99),
-            "n": len(ordered)}
+    return {
+        "median_ms": round(statistics.median(ordered) * 1000, 3),
+        "p95_ms": pct(0.95),
+        "p99_ms": pct(0.99),
+        "n": len(ordered),
+    }
 
 
 async def build(settings: Settings, products: int) -> None:
@@ -53,8 +93,9 @@ async def build(settings: Settings, products: int) -> None:
     db = Database(settings.database_path)
     async with db.write() as session:
         await add_products(session, products)
-        await users.create(session, username="bench", full_name="Bench", role="administrador",
-                           password="bench-password", actor_id=None)
+        await users.create(
+            session, username="bench", full_name="Bench", role="administrador", password="bench-password", actor_id=None
+        )
     await db.dispose()
 
 
@@ -113,8 +154,11 @@ def main() -> None:
         build_s = time.perf_counter() - started
         service = asyncio.run(service_latency(settings, args.rounds))
         api = http_latency(settings, args.rounds)
-    print(json.dumps({"products": args.products, "build_s": round(build_s, 2), "search_service": service,
-                      "search_http_api": api}))
+    print(
+        json.dumps(
+            {"products": args.products, "build_s": round(build_s, 2), "search_service": service, "search_http_api": api}
+        )
+    )
 
 
 if __name__ == "__main__":

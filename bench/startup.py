@@ -31,9 +31,20 @@ def _rss_mb(pid: int) -> dict[str, float]:
 def run_once(data_dir: Path, port: int) -> dict[str, object]:
     started = time.perf_counter()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "appliance", "demo", "--data-dir", str(data_dir), "--host", "127.0.0.1",
-         "--port", str(port)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            sys.executable,
+            "-m",
+            "appliance",
+            "demo",
+            "--data-dir",
+            str(data_dir),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         deadline = started + 120
