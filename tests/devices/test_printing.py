@@ -4,11 +4,13 @@ that stops answering holds the receipt without touching the sale and prints it o
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
 
+from appliance.core.clock import CHILE_TZ
 from appliance.core.rut import Rut
 from appliance.db.models import Sale
 from appliance.devices import previews
@@ -32,6 +34,8 @@ from tests.support import TEST_COMPANY
 
 def test_a_cash_sale_prints_its_boleta_once_and_opens_the_drawer(tmp_path: Path) -> None:
     settings = seed_counter(tmp_path / "shop")
+    with sqlite3.connect(settings.database_path) as db:  # the resolution's year is printed under the timbre
+        db.execute("UPDATE company SET resolution_number = 80, resolution_date = '2014-08-22' WHERE id = 1")
     devices = manager(settings)
     with running(settings, devices) as tablet:
         token = open_tablet(tablet, settings)
@@ -53,6 +57,12 @@ def test_a_cash_sale_prints_its_boleta_once_and_opens_the_drawer(tmp_path: Path)
     assert "1,250 kg x $12.990" in text
     assert "Timbre Electrónico S.I.I." in text and "Verifique documento en www.sii.cl" in text
     assert "El IVA de esta boleta es $" in text and "Vuelto" in text
+    # What the receipt reads beside the DTE: the moment in Chile time, the lane, the sale, the cashier, the tender.
+    number = query(settings, lambda session: session.scalar(select(Sale.number).where(Sale.id == sale_id)))
+    assert f"Fecha: {document.issued_at.astimezone(CHILE_TZ):%d-%m-%Y %H:%M}" in text
+    assert f"Venta N° {number} · Caja" in text and "Caja 1" in text
+    assert "Efectivo" in text and "$20.000" in text
+    assert "Resolución N° 80 de 2014" in text
     assert decode_timbres(receipt) == [document.ted]
     assert receipt.drawer_kicks == []  # the kick went as its own job, ahead of the receipt
     assert parse(printer.sent[0].escpos).drawer_kicks == [(0, 50, 50)]  # ESC p 0: the lane's drawer on pin 2
