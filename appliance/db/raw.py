@@ -56,6 +56,13 @@ class RawSQL:
         cursor = await self._driver.execute(sql, params)
         return cursor.lastrowid or 0
 
+    async def changed(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """A write; returns how many rows it changed (a conditional UPDATE that found nothing says 0)."""
+        if self._now is not None:
+            return self._now.execute(sql, params).rowcount
+        cursor = await self._driver.execute(sql, params)
+        return cursor.rowcount
+
     async def run_many(self, sql: str, params: Iterable[Sequence[Any]]) -> None:
         if self._now is not None:
             self._now.executemany(sql, params)

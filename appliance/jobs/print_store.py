@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 
 from appliance.db.engine import Database
 from appliance.db.models import OutboxEntry
+from appliance.db.raw import raw, stored
 from drivers.printing import DrawerKick, PrintJob, Receipt, receipt_from_json, receipt_to_json
 
 PRINT_KINDS = ("print_receipt", "open_drawer", "print_job")
@@ -71,14 +72,23 @@ class OutboxJobStore:
         }
         if len(job.id) > ID_LENGTH:
             raise ValueError(f"print job ids are at most {ID_LENGTH} characters: {job.id!r}")
+        row_id = _outbox_id(job.id)
         async with self._db.write() as session:
-            row = await self._row(session, job.id)
-            if row is None and not job.id.startswith(OUTBOX_PREFIX):
+            if row_id is not None:
+                # Every sale's receipt and drawer kick is claimed here, beside the counter's writes: one plain UPDATE
+                # that only takes a pending, unclaimed row.
+                sql = await raw(session)
+                claimed = await sql.changed(
+                    "UPDATE outbox SET payload = json_set(payload, '$.queue', ?, '$.receipt', ?, '$.submitted_at', ?)"
+                    " WHERE id = ? AND status = 'pending' AND json_extract(payload, '$.queue') IS NULL",
+                    (claim["queue"], claim["receipt"], claim["submitted_at"], row_id),
+                )
+                if not claimed:
+                    raise AlreadyClaimed(job.id)
+            elif await self._row(session, job.id) is None:
                 session.add(OutboxEntry(kind="print_job", ref_type="print", ref_id=job.id, payload=claim, attempts=0))
-            elif row is None or row.status != "pending" or row.payload.get("queue"):
-                raise AlreadyClaimed(job.id)
             else:
-                row.payload = {**row.payload, **claim}  # a new dict: JSON columns track assignment, not mutation
+                raise AlreadyClaimed(job.id)
         self._note(job)
 
     async def update(self, job: PrintJob) -> None:
@@ -130,13 +140,28 @@ class OutboxJobStore:
 
     async def _finish(self, job_id: str, status: str, error: str) -> None:
         self._drawer_jobs.discard(job_id)
+        row_id = _outbox_id(job_id)
         async with self._db.write() as session:
+            if row_id is not None:
+                sql = await raw(session)
+                await sql.changed(
+                    "UPDATE outbox SET status = ?, done_at = ?,"
+                    " last_error = CASE WHEN ? = '' THEN last_error ELSE ? END WHERE id = ? AND status = 'pending'",
+                    (status, stored(self._clock()), error, error[:ERROR_LENGTH], row_id),
+                )
+                return
             row = await self._row(session, job_id)
             if row is not None and row.status == "pending":
                 row.status = status
                 row.done_at = self._clock()
                 if error:
                     row.last_error = error[:ERROR_LENGTH]
+
+
+def _outbox_id(job_id: str) -> int | None:
+    """The outbox row a job id names (`outbox-<id>`), or None for a job with a row of its own."""
+    number = job_id[len(OUTBOX_PREFIX) :]
+    return int(number) if job_id.startswith(OUTBOX_PREFIX) and number.isdigit() else None
 
 
 def _drawer_only(receipt: Receipt) -> bool:

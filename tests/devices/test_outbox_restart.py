@@ -120,6 +120,22 @@ async def _store_contract(path: Path) -> None:
             pass  # done rows never go back to a queue
         else:
             raise AssertionError("a printed row was queued again")
+        assert rows[0].last_error == "printer offline"  # finishing without an error keeps the last one seen
+        async with db.write() as session:
+            session.add(OutboxEntry(kind="open_drawer", payload={"lane_id": 1, "pin": 2}))
+        await store.add(_job(job_id_for(3)))
+        await store.fail(job_id_for(3), "x" * 600)
+        await store.complete(job_id_for(3))  # a finished row stays as it finished
+        async with db.read() as session:
+            drawer = await session.get(OutboxEntry, 3)
+        assert drawer is not None and drawer.status == "failed" and drawer.last_error == "x" * 500
+        assert drawer.payload["queue"] == "lane-1" and drawer.payload["pin"] == 2  # the claim kept the row's own
+        try:
+            await store.add(_job(job_id_for(99)))
+        except AlreadyClaimed:
+            pass  # no such outbox row
+        else:
+            raise AssertionError("a missing outbox row was claimed")
     finally:
         await db.dispose()
 
