@@ -56,8 +56,9 @@ class OutboxJobStore:
         return job
 
     async def _row(self, session: Any, job_id: str) -> OutboxEntry | None:
-        if job_id.startswith(OUTBOX_PREFIX) and job_id[len(OUTBOX_PREFIX) :].isdigit():
-            row: OutboxEntry | None = await session.get(OutboxEntry, int(job_id[len(OUTBOX_PREFIX) :]))
+        row_id = _outbox_id(job_id)
+        if row_id is not None:
+            row: OutboxEntry | None = await session.get(OutboxEntry, row_id)
             return row
         found: OutboxEntry | None = await session.scalar(
             select(OutboxEntry).where(OutboxEntry.kind == "print_job", OutboxEntry.ref_id == job_id)
