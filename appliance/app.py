@@ -49,7 +49,7 @@ def create_app(
     settings.ensure_dirs()
     if migrate_on_start:
         migrate.upgrade(settings.database_path, settings.backups_dir)
-    db = Database(settings.database_path)
+    db = Database(settings.database_path, background_checkpoints=True)
     secret = read_or_create_secret(settings, "app.key", 32)
     hub = LaneHub()
     printing = None
@@ -74,6 +74,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        db.start()
         # Devices first: the print worker hands receipts to the lanes' queues.
         if devices is not None and printing is not None:
             await devices.start(db, hub)

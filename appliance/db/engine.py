@@ -2,7 +2,8 @@
 
 A box can lose power mid-sale, so WAL with synchronous=FULL. SQLite allows one writer; taking the write lock at BEGIN
 (IMMEDIATE) instead of at the first write avoids the deadlock-and-retry dance of upgraded read transactions, and an
-in-process lock queues our own writers instead of letting them spin on busy_timeout.
+in-process lock queues our own writers instead of letting them spin on busy_timeout. The server moves the
+WAL checkpoint out of the commits (checkpoint.py).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 
+from appliance.db.checkpoint import WalCheckpointer
 from appliance.db.inline import creator as inline_creator
 
 BUSY_TIMEOUT_MS = 5000
@@ -26,18 +28,22 @@ PRAGMAS = (
     "PRAGMA synchronous=FULL",
     "PRAGMA foreign_keys=ON",
     f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}",
-    # Keep the WAL from growing without bound between checkpoints (Litestream also checkpoints).
-    "PRAGMA wal_autocheckpoint=1000",
 )
+# Keep the WAL from growing without bound between checkpoints (Litestream also checkpoints): SQLite's own, inside
+# the commit that passes 1000 pages, unless a WalCheckpointer does it in the background (0 turns SQLite's off).
+AUTOCHECKPOINT_PAGES = 1000
 
 
-def _configure(dbapi_connection: Any, _record: Any) -> None:
-    # The driver's own transaction handling would issue a deferred BEGIN; we issue ours in _begin.
-    dbapi_connection.isolation_level = None
-    cursor = dbapi_connection.cursor()
-    for pragma in PRAGMAS:
-        cursor.execute(pragma)
-    cursor.close()
+def _configurer(autocheckpoint: int) -> Any:
+    def configure(dbapi_connection: Any, _record: Any) -> None:
+        # The driver's own transaction handling would issue a deferred BEGIN; we issue ours in _begin.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        for pragma in (*PRAGMAS, f"PRAGMA wal_autocheckpoint={autocheckpoint}"):
+            cursor.execute(pragma)
+        cursor.close()
+
+    return configure
 
 
 def _begin(conn: Connection) -> None:
@@ -45,7 +51,9 @@ def _begin(conn: Connection) -> None:
     conn.exec_driver_sql(f"BEGIN {mode}")
 
 
-def create_engine(path: Path, *, echo: bool = False, inline: bool = False) -> AsyncEngine:
+def create_engine(
+    path: Path, *, echo: bool = False, inline: bool = False, autocheckpoint: int = AUTOCHECKPOINT_PAGES
+) -> AsyncEngine:
     """`inline`: SQLite calls run in the event loop's thread (see inline.py); for the single writer."""
     if inline:
         engine = create_async_engine(
@@ -53,7 +61,7 @@ def create_engine(path: Path, *, echo: bool = False, inline: bool = False) -> As
         )
     else:
         engine = create_async_engine(f"sqlite+aiosqlite:///{path}", echo=echo, pool_size=8, max_overflow=8)
-    event.listen(engine.sync_engine, "connect", _configure)
+    event.listen(engine.sync_engine, "connect", _configurer(autocheckpoint))
     event.listen(engine.sync_engine, "begin", _begin)
     return engine
 
@@ -61,12 +69,15 @@ def create_engine(path: Path, *, echo: bool = False, inline: bool = False) -> As
 class Database:
     """The app's handle on its SQLite file: `write()` for transactions that change data, `read()` for the rest."""
 
-    def __init__(self, path: Path, *, echo: bool = False) -> None:
+    def __init__(self, path: Path, *, echo: bool = False, background_checkpoints: bool = False) -> None:
+        """`background_checkpoints`: the server's handle; `start()` runs the WAL checkpoint off the commits."""
         self.path = path
-        self.engine = create_engine(path, echo=echo)
+        self.checkpointer = WalCheckpointer(path) if background_checkpoints else None
+        autocheckpoint = 0 if background_checkpoints else AUTOCHECKPOINT_PAGES
+        self.engine = create_engine(path, echo=echo, autocheckpoint=autocheckpoint)
         self._reader = self.engine.execution_options(sqlite_begin="DEFERRED")
         # Writers (one at a time, short) and the counter's quick reads skip aiosqlite's thread hops (inline.py).
-        self.quick_engine = create_engine(path, echo=echo, inline=True)
+        self.quick_engine = create_engine(path, echo=echo, inline=True, autocheckpoint=autocheckpoint)
         self._quick_reader = self.quick_engine.execution_options(sqlite_begin="DEFERRED")
         self._write_lock: asyncio.Lock | None = None
 
@@ -85,6 +96,13 @@ class Database:
             session.begin(),
         ):
             yield session
+        if self.checkpointer is not None:
+            self.checkpointer.written()
+
+    def start(self) -> None:
+        """Background work the handle owns (the WAL checkpoint); needs the running event loop."""
+        if self.checkpointer is not None:
+            self.checkpointer.start()
 
     @asynccontextmanager
     async def read(self, *, quick: bool = False) -> AsyncIterator[AsyncSession]:
@@ -98,5 +116,7 @@ class Database:
             yield session
 
     async def dispose(self) -> None:
+        if self.checkpointer is not None:
+            await self.checkpointer.stop()
         await self.quick_engine.dispose()
         await self.engine.dispose()
