@@ -17,7 +17,7 @@ from appliance.sii.envelope import build_envelope, build_envio_boleta, build_env
 from appliance.sii.errors import DocumentInvalid, SignatureInvalid
 from appliance.sii.schemas import SchemaKind
 from appliance.sii.service import issue_document
-from appliance.sii.signature import verify_signature
+from appliance.sii.signature import check_own_signature, verify_signature
 from appliance.sii.spec import CodRef, DocumentSpec, Line, LineKind, Reference
 from tests.sii.support import (
     BUYER,
@@ -132,6 +132,27 @@ def test_envio_dte(caf_for: Callable[[int], Caf], cert: Certificate, tmp_path: P
     caratula = parse(envelope).find(f"{sii('SetDTE')}/{sii('Caratula')}")
     assert caratula is not None
     assert [sub.findtext(sii("TpoDTE")) for sub in caratula.findall(sii("SubTotDTE"))] == ["33", "56", "61"]
+
+
+def test_the_envelope_check_after_signing_refuses_what_signxml_refuses(
+    caf_for: Callable[[int], Caf], cert: Certificate
+) -> None:
+    """Envelopes are checked with the fast check (the SII queue signs them beside the counter): it must refuse a
+    changed carátula, a changed DTE inside and a forged value, as signxml does."""
+    envelope = build_envio_boleta(boletas(caf_for, cert), rut_emisor=COMPANY_RUT, cert=cert, now=NOW, **RESOLUTION)  # type: ignore[arg-type]
+    assert check_own_signature(envelope, cert, parse_document=parse).tag == sii("EnvioBOLETA")
+    start = envelope.rindex(b"<SignatureValue>") + len(b"<SignatureValue>")  # the envelope's own, the last
+    flipped = b"A" if envelope[start : start + 1] != b"A" else b"B"
+    for changed, reason in (
+        (envelope.replace(b"<NroDTE>2</NroDTE>", b"<NroDTE>3</NroDTE>"), "modificado después de firmar"),
+        (envelope.replace(b"<MntTotal>", b"<MntTotal>1", 1), "modificado después de firmar"),
+        (envelope[:start] + flipped + envelope[start + 1 :], "valor de la firma"),
+    ):
+        assert changed != envelope
+        with pytest.raises(SignatureInvalid, match=reason):
+            check_own_signature(changed, cert, parse_document=parse)
+        with pytest.raises(SignatureInvalid):
+            verify_signature(changed, certificate=cert.certificate, at=NOW)
 
 
 def test_tampered_envelope_fails(caf_for: Callable[[int], Caf], cert: Certificate, tmp_path: Path) -> None:
