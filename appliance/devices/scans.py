@@ -21,8 +21,10 @@ async def box_scan(db: Database, hub: LaneHub, lane_id: int, code: str) -> tuple
     except DomainError as exc:
         async with db.read() as session:
             version = (await cart.view(session, lane_id)).version
-        # Tell the tablet even so: the cashier must see (and hear) that the code was not found.
-        await hub.publish(lane_id, version, exc.message, ok=False)
+        # Tell the tablet even so: the cashier must see (and hear) that the code was not found; alcohol out of hours
+        # comes with what the tablet needs to offer the supervisor's authorisation.
+        blocked = (exc.product_id, exc.quantity) if isinstance(exc, cart.AlcoholBlocked) else None
+        await hub.publish(lane_id, version, exc.message, ok=False, alcohol=blocked)
         return False, exc.message
     await hub.publish(lane_id, version, message)
     return True, message

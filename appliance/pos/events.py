@@ -2,7 +2,8 @@
 
 Each notice has a sequence number; a tablet that reconnects (Wi-Fi drop) asks for anything after the last one it
 saw. A notice carries the cart version (so the tablet knows whether to reload the cart) and a message for the
-cashier — an unknown barcode changes no cart but must still be seen and heard.
+cashier — an unknown barcode changes no cart but must still be seen and heard. Alcohol refused out of hours on the
+box's scanner also names the product and quantity, so the tablet can offer the supervisor's authorisation.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ class Notice:
     version: int
     message: str
     ok: bool
+    alcohol: tuple[int, int] | None = None  # (product id, milli-units) awaiting a supervisor's authorisation
 
 
 @dataclass
@@ -36,11 +38,13 @@ class LaneHub:
     def last_seq(self, lane_id: int) -> int:
         return self._lane(lane_id).seq
 
-    async def publish(self, lane_id: int, version: int, message: str = "", *, ok: bool = True) -> None:
+    async def publish(
+        self, lane_id: int, version: int, message: str = "", *, ok: bool = True, alcohol: tuple[int, int] | None = None
+    ) -> None:
         lane = self._lane(lane_id)
         async with lane.changed:
             lane.seq += 1
-            lane.last = Notice(lane.seq, version, message, ok)
+            lane.last = Notice(lane.seq, version, message, ok, alcohol)
             lane.changed.notify_all()
 
     async def wait(self, lane_id: int, after: int, keepalive: float) -> Notice | None:

@@ -397,6 +397,17 @@ def invoice_totals(lines: Sequence[LineView]) -> Totals:
     return compute_totals(TipoDTE.FACTURA, [stamping.factura_line(line.as_sold()) for line in lines], (), gross=False)
 
 
+async def alcohol_refusal(
+    session: AsyncSession, product_id: int, quantity: int, *, now: datetime
+) -> AlcoholBlocked | None:
+    """What adding this product now would be refused with, if it is alcohol out of hours (or on a ley seca date)."""
+    product = await catalog.sellable(session, product_id)
+    if product is None or not product.is_alcohol:
+        return None
+    reason = (await compliance.alcohol_rules(session)).blocked(now)
+    return AlcoholBlocked(reason, product.id, quantity) if reason else None
+
+
 async def add_product(
     session: AsyncSession,
     lane_id: int,

@@ -27,7 +27,7 @@ from appliance.db.models import Customer, Lane
 from appliance.pos import pairing, pins
 from appliance.sales import compliance
 from tests.browser.conftest import ACTION_TIMEOUT_MS, VIEWPORT, serving
-from tests.support import make_shop
+from tests.support import PASSWORD, make_shop
 
 pytestmark = pytest.mark.browser
 
@@ -236,4 +236,50 @@ def test_the_counters_rules_on_the_tablet(
         _shot(tablet, test_output, "10-factura-receipt")
     finally:
         ctx.close()
+    assert not errors, errors
+
+
+def test_alcohol_read_on_the_box_scanner_is_authorised_on_the_tablet(
+    browser: Browser, counter: tuple[str, dict[str, str]], test_output: Path
+) -> None:
+    """Out of hours, wine read on the box's own scanner: the tablet hears the refusal (server-sent event) and shows
+    the supervisor's authorisation form at once; with the supervisor's PIN the wine is sold."""
+    url, box = counter
+    host = re.sub(r"^https?://|:\d+$", "", url)
+    tablet_ctx = browser.new_context(viewport=VIEWPORT, locale="es-CL", base_url=url)
+    admin_ctx = browser.new_context(viewport=VIEWPORT, locale="es-CL", base_url=url)
+    for ctx in (tablet_ctx, admin_ctx):
+        ctx.set_default_timeout(ACTION_TIMEOUT_MS)
+    tablet_ctx.add_cookies([{"name": "mm_device", "value": box["token"], "domain": host, "path": "/"}])
+    tablet, admin = tablet_ctx.new_page(), admin_ctx.new_page()
+    errors: list[str] = []
+    tablet.on("pageerror", lambda e: errors.append(str(e)))
+    try:
+        tablet.goto("/caja/pin")
+        tablet.locator("label.person", has_text="Caja").click()
+        for digit in "2468":
+            tablet.click(f".key[data-key='{digit}']")
+        tablet.click(".key.ok")
+        expect(tablet.locator(".empty-cart")).to_be_visible()
+        tablet.wait_for_timeout(300)  # let the event stream connect
+
+        admin.goto("/login")
+        admin.fill("input[name=username]", "admin")
+        admin.fill("input[name=password]", PASSWORD)
+        admin.click("button.primary")
+        admin.goto("/ajustes/cajas")
+        admin.fill("input[name=code]", WINE)
+        admin.click("button:has-text('Escanear en la caja')")
+
+        expect(tablet.locator(".cart-msg.error")).to_contain_text("Fuera del horario de venta de alcohol")
+        expect(tablet.locator("form.approve")).to_be_visible()
+        expect(tablet.locator(".line")).to_have_count(0)
+        _shot(tablet, test_output, "11-alcohol-from-box-scanner")
+        tablet.fill("form.approve input[name=supervisor_pin]", "1357")
+        tablet.click("form.approve button:has-text('Autorizar')")
+        expect(tablet.locator(".line", has_text="Vino Tinto")).to_contain_text("autorizado")
+        expect(tablet.locator("#total")).to_have_text("$4.990")
+    finally:
+        tablet_ctx.close()
+        admin_ctx.close()
     assert not errors, errors

@@ -78,6 +78,15 @@ def test_alcohol_out_of_hours_offers_the_authorisation(tablet: TestClient[Any], 
     refused = tablet.post("/caja/agregar", data={"product_id": wine.group(1), "quantity": "1"}, headers=headers)
     assert refused.status_code == 400 and "Fuera del horario de venta de alcohol" in refused.text
     assert 'action="/caja/alcohol"' in refused.text
+    # Refused on the box's own scanner instead, the tablet asks for the same form when the notice arrives.
+    form = tablet.get("/caja/alcohol", params={"producto": wine.group(1), "cantidad": "2000"})
+    assert form.status_code == 200 and "Fuera del horario de venta de alcohol" in form.text
+    assert 'action="/caja/alcohol"' in form.text and 'name="quantity" value="2000"' in form.text
+    milk = re.search(r'name="product_id" value="(\d+)"', tablet.get("/caja/buscar", params={"q": "leche"}).text)
+    assert milk
+    nothing = tablet.get("/caja/alcohol", params={"producto": milk.group(1)})
+    assert nothing.status_code == 200 and "No hay nada que autorizar" in nothing.text
+    assert 'action="/caja/alcohol"' not in nothing.text
     authorised = tablet.post(
         "/caja/alcohol",
         data={

@@ -265,6 +265,16 @@
   var main = document.querySelector("[data-events]");
   var lastId = null;
   function showNotice(n) {
+    if (n.alcohol) {
+      // Alcohol refused on the box's scanner: the cart comes back with the supervisor's authorisation form.
+      fetch("/caja/alcohol?producto=" + n.alcohol.product_id + "&cantidad=" + n.alcohol.quantity,
+            { headers: { "X-Fragment": "1" }, credentials: "same-origin" })
+        .then(function (r) { setOnline(true); return r.text(); })
+        .then(function (html) { applyCart(html, false); })
+        .catch(function () { setOnline(false); });
+      beep(false);
+      return;
+    }
     if (n.version > version) refresh();
     if (!n.message) return;
     var box = document.createElement("div");

@@ -123,13 +123,19 @@ def _cart_response(
 
 
 async def refused(
-    request: Request[Any, Any, Any], message: str, *, alcohol: dict[str, Any] | None = None
+    request: Request[Any, Any, Any],
+    message: str,
+    *,
+    alcohol: dict[str, Any] | None = None,
+    status_code: int | None = None,
 ) -> Response[Any] | Template:
     """The cart as it is, with the reason an action was refused (and, for alcohol, the authorisation form)."""
     async with db(request).read() as session:
         view = await cart.view(session, _lane_id(request))
         approvers = await pins.approvers(session) if alcohol else []
-    return _cart_response(request, view, message, error=True, alcohol=alcohol, approvers=approvers)
+    return _cart_response(
+        request, view, message, error=True, alcohol=alcohol, approvers=approvers, status_code=status_code
+    )
 
 
 async def _mutate(request: Request[Any, Any, Any], action: Any) -> Response[Any] | Template:
@@ -457,7 +463,10 @@ async def events(request: Request[Any, Any, Any], after: FromQuery[int | None] =
                 yield ServerSentEventMessage(comment="keep-alive")
                 continue
             seen = notice.seq
-            data = json.dumps({"version": notice.version, "message": notice.message, "ok": notice.ok})
+            body: dict[str, Any] = {"version": notice.version, "message": notice.message, "ok": notice.ok}
+            if notice.alcohol is not None:
+                body["alcohol"] = {"product_id": notice.alcohol[0], "quantity": notice.alcohol[1]}
+            data = json.dumps(body)
             yield ServerSentEventMessage(event="notice", data=data, id=str(notice.seq))
 
     return ServerSentEvent(stream())

@@ -91,6 +91,21 @@ async def discount(request: Request[Any, Any, Any], line_no: FromPath[int]) -> R
     return await _mutate(request, action)
 
 
+@get("/caja/alcohol", opt=SELL)
+async def alcohol_form(
+    request: Request[Any, Any, Any], producto: FromQuery[int], cantidad: FromQuery[int] = 1000
+) -> Response[Any] | Template:
+    """The cart with the supervisor's authorisation for alcohol refused on the box's own scanner: the tablet asks for
+    it when that notice arrives (a code typed on the tablet gets the form in its answer)."""
+    quantity = cantidad if 0 < cantidad <= 999_000 else 1000
+    async with db(request).read() as session:
+        blocked = await cart.alcohol_refusal(session, producto, quantity, now=_now())
+    if blocked is None:  # not alcohol, or its hours began meanwhile: nothing to authorise
+        return await refused(request, "No hay nada que autorizar: escanee el producto de nuevo.", status_code=200)
+    alcohol = {"product_id": blocked.product_id, "quantity": blocked.quantity, "code": blocked.code}
+    return await refused(request, blocked.message, alcohol=alcohol, status_code=200)
+
+
 @post("/caja/alcohol", opt=SELL)
 async def authorise_alcohol(request: Request[Any, Any, Any]) -> Response[Any] | Template:
     data = await form_data(request)
@@ -245,6 +260,7 @@ ROUTES = [
     answer_envase,
     redeem,
     discount,
+    alcohol_form,
     authorise_alcohol,
     weigh,
     quick_keys,
