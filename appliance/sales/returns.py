@@ -4,6 +4,10 @@ Quantities are checked against what is still returnable (a line cannot come back
 or, if damaged, to merma; money goes back by the original method or in cash (rounded per Ley 20.956 like any cash
 payment); a supervisor approves with their PIN. The nota de crédito (61) refers to the boleta: CodRef 1 (anula)
 when the whole sale comes back at once, CodRef 3 (corrige montos) otherwise.
+
+A sale paid only by card in a shop that declared the card voucher as its boleta has no DTE of the box to correct:
+its document is the payment's, so the money goes back by annulling the charge on the card terminal (which reverses
+that voucher) and the return issues no nota; goods and stock come back as in any return.
 """
 
 from __future__ import annotations
@@ -39,7 +43,7 @@ from appliance.db.models import (
     StockReason,
     User,
 )
-from appliance.sales import fiado
+from appliance.sales import emission, fiado
 from appliance.sii import stamping
 from appliance.sii.amounts import compute_totals
 from appliance.sii.doctypes import TipoDTE
@@ -68,8 +72,8 @@ class ReturnResult:
     total: int
     refund_method: str
     refund_cash: int
-    document_id: int
-    folio: int
+    document_id: int | None  # the nota de crédito; None for a sale its card voucher documented
+    folio: int | None
 
 
 async def find_sale(session: AsyncSession, text: str) -> Sale:
@@ -134,9 +138,7 @@ async def process(
     boleta = await session.scalar(
         select(Document).where(Document.sale_id == sale_id, Document.tipo.in_((39, 33))).order_by(Document.id)
     )
-    if boleta is None:
-        raise ReturnError("Esa venta no tiene boleta electrónica: no se puede emitir nota de crédito.", "no_document")
-    factura = boleta.tipo == 33
+    factura = boleta is not None and boleta.tipo == 33
     rows = {r.line.id: r for r in await returnable(session, sale_id)}
     picked = {line_id: qty for line_id, qty in quantities.items() if qty > 0}
     if not picked:
@@ -156,6 +158,17 @@ async def process(
         select(Payment.method, Payment.amount).where(Payment.sale_id == sale_id)
     ):
         paid[method] = paid.get(method, 0) + amount
+    if boleta is None:
+        if not emission.voucher_is_the_boleta([PaymentMethod(m) for m in paid], voucher_model=True, factura=False):
+            raise ReturnError(
+                "Esa venta no tiene boleta electrónica: no se puede emitir nota de crédito.", "no_document"
+            )
+        if refund_method not in paid:
+            raise ReturnError(
+                "El voucher de esta venta fue su boleta: se devuelve anulando el cobro en el terminal de la tarjeta "
+                "con que se pagó, no en efectivo.",
+                "refund_method",
+            )
     if refund_method == PaymentMethod.ENVASE.value or (
         refund_method != PaymentMethod.EFECTIVO.value and refund_method not in paid
     ):
@@ -261,6 +274,11 @@ async def process(
                 ref_id=str(record.id),
                 note="devuelto dañado",
             )
+    fully = all(rows[i].left - picked.get(i, 0) == 0 for i in rows)
+    sale.status = "returned" if fully else "partially_returned"
+    if boleta is None:  # the card voucher was the boleta: the terminal's annulment reverses it, no nota here
+        await _audit(session, user_id, sale_id, record.id, total, approver, None, refund_method)
+        return ReturnResult(record.id, total, refund_method, refund_cash, None, None)
     reference = Reference(
         tipo_doc=boleta.tipo,
         folio=boleta.folio,
@@ -285,8 +303,20 @@ async def process(
             f"El total de la nota de crédito ({issued.totals.total}) no coincide con la devolución ({total}).",
             "totals_mismatch",
         )
-    fully = all(rows[i].left - picked.get(i, 0) == 0 for i in rows)
-    sale.status = "returned" if fully else "partially_returned"
+    await _audit(session, user_id, sale_id, record.id, total, approver, document.folio, refund_method)
+    return ReturnResult(record.id, total, refund_method, refund_cash, document.id, document.folio)
+
+
+async def _audit(
+    session: AsyncSession,
+    user_id: int,
+    sale_id: int,
+    return_id: int,
+    total: int,
+    approver: User,
+    nc_folio: int | None,
+    refund_method: str,
+) -> None:
     await audit.record(
         session,
         user_id,
@@ -294,14 +324,13 @@ async def process(
         "sale",
         sale_id,
         {
-            "return_id": record.id,
+            "return_id": return_id,
             "total": total,
             "approved_by": approver.id,
-            "nc_folio": document.folio,
+            "nc_folio": nc_folio,
             "refund": refund_method,
         },
     )
-    return ReturnResult(record.id, total, refund_method, refund_cash, document.id, document.folio)
 
 
 async def _refund_split(

@@ -187,3 +187,35 @@ def test_fiado_needs_a_customer_and_respects_the_limit(tablet: TestClient[Any]) 
         headers=headers,
     )
     assert abono.status_code == 200 and "queda debiendo $500" in abono.text
+
+
+def test_a_card_sale_its_voucher_documented_is_returned_on_the_terminal(tablet: TestClient[Any]) -> None:
+    headers = _open(tablet)
+    _as_admin(tablet, "/ajustes/tarjetas", {"card_model": "voucher"})
+    tablet.post("/caja/escanear", data={"code": "7802820005509"}, headers=headers)
+    paid = tablet.post(
+        "/caja/pagar", data={"debito": "1.190", "debito_ref": "889900"}, headers=headers, follow_redirects=False
+    )
+    assert paid.status_code == 303
+    number = re.search(r"Venta N° (\d+)", tablet.get(paid.headers["location"]).text)
+    assert number
+    form = tablet.get("/caja/devolucion", params={"boleta": number.group(1)})
+    assert form.status_code == 200 and "Voucher de tarjeta como boleta" in form.text
+    assert '<option value="efectivo">' not in form.text and '<option value="debito"' in form.text
+    line, action = re.search(r'name="q(\d+)"', form.text), re.search(r'action="(/caja/devolucion/\d+)"', form.text)
+    assert line and action
+    done = tablet.post(
+        action.group(1),
+        data={
+            "boleta": number.group(1),
+            f"q{line.group(1)}": "1",
+            "refund_method": "debito",
+            "reason": "no era la marca",
+            "supervisor_id": _supervisor_id(tablet),
+            "supervisor_pin": "9876",
+        },
+        headers=headers,
+    )
+    assert done.status_code == 200, done.text
+    assert "Anule el cobro de <strong>$1.190</strong> en el terminal de Débito" in done.text
+    assert "no se emite nota de crédito" in done.text and "Nota de crédito N°" not in done.text

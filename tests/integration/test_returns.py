@@ -192,3 +192,49 @@ async def test_refusals(db: Database) -> None:
         with pytest.raises(returns.ReturnError, match="No hay una boleta"):
             await returns.find_sale(s, "99999")
         assert await s.scalar(select(Document).where(Document.tipo == 61)) is None
+
+
+async def test_a_sale_its_card_voucher_documented_comes_back_by_annulling_the_charge(db: Database) -> None:
+    """The shop declared the card voucher as its boleta: the sale has no DTE of the box, so the return issues no
+    nota; the money goes back on the card terminal (never in cash), and the goods come back to stock."""
+    from appliance.sales import emission
+
+    async with db.write() as s:
+        await emission.set_card_voucher_is_boleta(s, True)
+        milk = await catalog.by_code(s, "L1")
+        assert milk is not None
+    sale_id = await _sell(db, 2, 0, Tender(M.CREDITO, 2_380, "445566"))
+    async with db.read() as s:
+        assert await s.scalar(select(Document).where(Document.sale_id == sale_id)) is None
+        line_id = (await returns.returnable(s, sale_id))[0].line.id
+    arguments = {
+        "sale_id": sale_id,
+        "lane_id": 1,
+        "quantities": {line_id: 1_000},
+        "to_merma": set(),
+        "reason": "no era la marca",
+        "user_id": 1,
+        "now": NOW,
+    }
+    for method in ("efectivo", "debito"):
+        async with db.write() as s:
+            with pytest.raises(returns.ReturnError, match="anulando el cobro en el terminal"):
+                await returns.process(
+                    s, db.path.parent / "secrets", refund_method=method, approver=await _user(s, "sergio"), **arguments
+                )
+    async with db.read() as s:
+        sold = (await stock.levels(s, milk.id))["sala"]
+    async with db.write() as s:
+        result = await returns.process(
+            s, db.path.parent / "secrets", refund_method="credito", approver=await _user(s, "sergio"), **arguments
+        )
+    assert result.document_id is None and result.folio is None
+    assert result.total == 1_190 and result.refund_cash == 0 and result.refund_method == "credito"
+    async with db.read() as s:
+        assert await s.scalar(select(Document).where(Document.tipo == 61)) is None
+        sale = await s.get(Sale, sale_id)
+        assert sale is not None and sale.status == "partially_returned"
+        moves = list(await s.scalars(select(StockMove).where(StockMove.ref_type == "return")))
+        assert [m.quantity for m in moves] == [1_000]
+        assert (await stock.levels(s, milk.id))["sala"] == sold + 1_000
+        assert [r.left for r in await returns.returnable(s, sale_id)] == [1_000]

@@ -26,7 +26,8 @@ SELL = on_tablet(COUNTER)
 async def _form(
     request: Request[Any, Any, Any], query: str, *, error: str | None = None, status_code: int = 200
 ) -> Template:
-    sale, lines, methods, folio = None, [], [], None
+    sale, lines, methods = None, [], []
+    folio: tuple[str, int] | None = None  # the sale's document: its name and folio
     async with db(request).read() as session:
         supervisors = [u for u in await pins.cashiers(session) if u.role in ("supervisor", "administrador")]
         if query.strip():
@@ -35,9 +36,16 @@ async def _form(
                 lines = await returns.returnable(session, sale.id)
                 paid = set(await session.scalars(select(Payment.method).where(Payment.sale_id == sale.id)))
                 methods = sorted(paid - {"envase"})  # empties' deposits are not given back as money
-                folio = await session.scalar(
-                    select(Document.folio).where(Document.sale_id == sale.id, Document.tipo == 39)
-                )
+                document = (
+                    await session.execute(
+                        select(Document.tipo, Document.folio).where(
+                            Document.sale_id == sale.id, Document.tipo.in_((39, 33))
+                        )
+                    )
+                ).first()
+                folio = (("Factura" if document.tipo == 33 else "Boleta"), document.folio) if document else None
+                if folio is None:  # the card voucher was its boleta: the charge is annulled on the terminal
+                    methods = [m for m in methods if m not in ("efectivo", "fiado", "transferencia")]
             except DomainError as exc:
                 error, status_code, sale = exc.message, 404, None
     return page(
@@ -94,16 +102,15 @@ async def return_process(request: Request[Any, Any, Any], sale_id: FromPath[int]
     if error:
         return await _form(request, query, error=error, status_code=400)
     async with db(request).read() as session:
-        document = await session.get(Document, result.document_id)
+        document = await session.get(Document, result.document_id) if result.document_id else None
         sale = await session.get(Sale, sale_id)
-    assert document is not None
-    svg = render_pdf417_svg(document.ted).decode("utf-8")
+    svg = render_pdf417_svg(document.ted).decode("utf-8") if document is not None else ""
     return page(
         request,
         "pos/return_done.html",
         result=result,
         sale=sale,
-        timbre=svg[svg.index("<svg") :],
+        timbre=svg[svg.index("<svg") :] if svg else "",
         lane=request.state.lane,
     )
 
