@@ -233,6 +233,13 @@ def test_the_counters_rules_on_the_tablet(
         tablet.fill("input[name=transferencia]", total)
         tablet.click("button:has-text('Confirmar pago')")
         expect(tablet.locator(".receipt h1")).to_contain_text("Factura")
+        # Net prices with IVA and the additional tax (ILA) itemised, as on paper; they add up to the total.
+        taxes = {
+            row.locator("td").first.inner_text(): int(re.sub(r"\D", "", row.locator("td.num").inner_text()))
+            for row in tablet.locator(".receipt .tax-row").all()
+        }
+        assert set(taxes) >= {"Neto", "IVA 19%", "Impuestos adicionales"}, taxes
+        assert sum(taxes.values()) == int(total), (taxes, total)
         _shot(tablet, test_output, "10-factura-receipt")
     finally:
         ctx.close()
