@@ -8,11 +8,21 @@ from __future__ import annotations
 from appliance.core.errors import DomainError
 from appliance.db.engine import Database
 from appliance.pos.events import LaneHub
-from appliance.sales import cart
+from appliance.sales import cart, returns
 
 
 async def box_scan(db: Database, hub: LaneHub, lane_id: int, code: str) -> tuple[bool, str]:
-    """Add the scanned code to the lane's cart. Returns (added, message for the cashier)."""
+    """Add the scanned code to the lane's cart. Returns (added, message for the cashier).
+
+    A receipt's timbre read here is not a product: the cart stays as it is, and the notice names the document so
+    the lane's return screen opens that sale."""
+    reference = returns.receipt_reference(code) if code.startswith("<") else None
+    if reference is not None:
+        async with db.read() as session:
+            version = (await cart.view(session, lane_id)).version
+        message = f"Recibo de la {reference.name}: para devolver, abra Devolución."
+        await hub.publish(lane_id, version, message, receipt=f"{reference.tipo}-{reference.folio}")
+        return True, message
     try:
         async with db.write() as session:
             line = await cart.add_scan(session, lane_id, code)

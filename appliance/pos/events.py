@@ -3,7 +3,8 @@
 Each notice has a sequence number; a tablet that reconnects (Wi-Fi drop) asks for anything after the last one it
 saw. A notice carries the cart version (so the tablet knows whether to reload the cart) and a message for the
 cashier — an unknown barcode changes no cart but must still be seen and heard. Alcohol refused out of hours on the
-box's scanner also names the product and quantity, so the tablet can offer the supervisor's authorisation.
+box's scanner also names the product and quantity, so the tablet can offer the supervisor's authorisation; a receipt's
+timbre read there names its document, so the return screen can open that sale.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ class Notice:
     message: str
     ok: bool
     alcohol: tuple[int, int] | None = None  # (product id, milli-units) awaiting a supervisor's authorisation
+    receipt: str = ""  # "39-1234": a receipt's timbre was read, for the return screen
 
 
 @dataclass
@@ -39,12 +41,19 @@ class LaneHub:
         return self._lane(lane_id).seq
 
     async def publish(
-        self, lane_id: int, version: int, message: str = "", *, ok: bool = True, alcohol: tuple[int, int] | None = None
+        self,
+        lane_id: int,
+        version: int,
+        message: str = "",
+        *,
+        ok: bool = True,
+        alcohol: tuple[int, int] | None = None,
+        receipt: str = "",
     ) -> None:
         lane = self._lane(lane_id)
         async with lane.changed:
             lane.seq += 1
-            lane.last = Notice(lane.seq, version, message, ok, alcohol)
+            lane.last = Notice(lane.seq, version, message, ok, alcohol, receipt)
             lane.changed.notify_all()
 
     async def wait(self, lane_id: int, after: int, keepalive: float) -> Notice | None:

@@ -12,6 +12,7 @@ that voucher) and the return issues no nota; goods and stock come back as in any
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -28,6 +29,7 @@ from appliance.core.errors import DomainError
 from appliance.core.money import cash_rounding, format_clp, round_half_up
 from appliance.core.quantity import line_amount
 from appliance.db.models import (
+    Company,
     Customer,
     CustomerAccountEntry,
     Document,
@@ -46,7 +48,7 @@ from appliance.db.models import (
 from appliance.sales import emission, fiado
 from appliance.sii import stamping
 from appliance.sii.amounts import compute_totals
-from appliance.sii.doctypes import TipoDTE
+from appliance.sii.doctypes import TipoDTE, nombre_tipo
 from appliance.sii.spec import CodRef, Reference
 from appliance.stock import service as stock
 
@@ -76,8 +78,55 @@ class ReturnResult:
     folio: int | None
 
 
+# The timbre (PDF417) on every printed boleta or factura carries the TED: a 2D scanner reads it as this text.
+_TIMBRE = re.compile(r"<DD>\s*<RE>\s*([0-9.]+-[0-9Kk])\s*</RE>\s*<TD>\s*(\d+)\s*</TD>\s*<F>\s*(\d+)\s*</F>")
+# What the tablet's return screen is sent to when a timbre is read on the box's scanner: "39-1234".
+_DOCUMENT = re.compile(r"^\s*(33|39|41)-(\d{1,10})\s*$")
+RETURNABLE_TYPES = (39, 41, 33)
+
+
+@dataclass(frozen=True)
+class ReceiptReference:
+    tipo: int
+    folio: int
+    issuer: str = ""  # the issuer's RUT as the timbre states it
+
+    @property
+    def name(self) -> str:
+        return f"{nombre_tipo(self.tipo)} N° {self.folio}"
+
+
+def receipt_reference(text: str) -> ReceiptReference | None:
+    """The document a scanned timbre (the receipt's PDF417) or a "39-1234" reference names, if the text is one."""
+    found = _TIMBRE.search(text) if "<DD>" in text else None
+    if found is not None:
+        return ReceiptReference(int(found.group(2)), int(found.group(3)), found.group(1))
+    found = _DOCUMENT.match(text)
+    return ReceiptReference(int(found.group(1)), int(found.group(2))) if found else None
+
+
+async def _sale_of(session: AsyncSession, reference: ReceiptReference) -> Sale:
+    if reference.tipo not in RETURNABLE_TYPES:
+        raise ReturnError(f"Ese timbre es de una {reference.name}: se devuelve con su boleta o factura.", "not_found")
+    if reference.issuer:
+        company = await session.get(Company, 1)
+        if company is not None and reference.issuer.replace(".", "").upper() != company.rut.upper():
+            raise ReturnError(f"Ese recibo es de otro comercio (RUT {reference.issuer}).", "not_found")
+    sale_id = await session.scalar(
+        select(Document.sale_id).where(Document.tipo == reference.tipo, Document.folio == reference.folio)
+    )
+    sale = await session.get(Sale, sale_id) if sale_id else None
+    if sale is None:
+        raise ReturnError(f"No hay una {reference.name} de una venta de esta tienda.", "not_found")
+    return sale
+
+
 async def find_sale(session: AsyncSession, text: str) -> Sale:
-    """By boleta folio (what the customer's receipt shows) or, failing that, by the shop's sale number."""
+    """By the receipt's timbre read with a scanner, by boleta folio (what the customer's receipt shows) or, failing
+    that, by the shop's sale number."""
+    reference = receipt_reference(text)
+    if reference is not None:
+        return await _sale_of(session, reference)
     digits = "".join(ch for ch in text if ch.isdigit())
     if not digits:
         raise ReturnError("Escriba el N° de boleta (folio) del recibo del cliente.", "not_found")

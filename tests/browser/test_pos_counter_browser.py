@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import sqlite3
 from collections.abc import Iterator
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
@@ -91,6 +92,7 @@ def _seed(root: Path, box: dict[str, str]) -> Any:
                 s, await pairing.create_code(s, lane.id, user_id=1, now=now), "Tablet caja 1", now=now
             )
             box["token"] = token
+            box["database"] = str(settings.database_path)
         await db.dispose()
 
     asyncio.run(seed())
@@ -250,7 +252,8 @@ def test_alcohol_read_on_the_box_scanner_is_authorised_on_the_tablet(
     browser: Browser, counter: tuple[str, dict[str, str]], test_output: Path
 ) -> None:
     """Out of hours, wine read on the box's own scanner: the tablet hears the refusal (server-sent event) and shows
-    the supervisor's authorisation form at once; with the supervisor's PIN the wine is sold."""
+    the supervisor's authorisation form at once; with the supervisor's PIN the wine is sold. Its receipt's timbre
+    read on the same scanner later opens the sale on the return screen."""
     url, box = counter
     host = re.sub(r"^https?://|:\d+$", "", url)
     tablet_ctx = browser.new_context(viewport=VIEWPORT, locale="es-CL", base_url=url)
@@ -286,6 +289,23 @@ def test_alcohol_read_on_the_box_scanner_is_authorised_on_the_tablet(
         tablet.click("form.approve button:has-text('Autorizar')")
         expect(tablet.locator(".line", has_text="Vino Tinto")).to_contain_text("autorizado")
         expect(tablet.locator("#total")).to_have_text("$4.990")
+
+        # Sold; then the customer comes back with the receipt: its timbre read on the box's scanner opens the sale
+        # on the return screen.
+        tablet.click("button:has-text('Cliente es mayor de edad')")
+        tablet.click("#pay-open")
+        tablet.fill("#pay-cash", "5000")
+        tablet.click("button:has-text('Confirmar pago')")
+        expect(tablet.locator(".receipt h1")).to_contain_text("Boleta")
+        with sqlite3.connect(box["database"]) as conn:
+            folio, ted = conn.execute("SELECT folio, ted FROM sii_documents WHERE tipo = 39").fetchone()
+        tablet.goto("/caja/devolucion")
+        tablet.wait_for_timeout(300)  # let the event stream connect
+        admin.fill("input[name=code]", ted.decode("iso-8859-1"))
+        admin.click("button:has-text('Escanear en la caja')")
+        expect(tablet.locator("form.card h2")).to_contain_text(f"Boleta N° {folio}")
+        expect(tablet.locator("form.card")).to_contain_text("Vino Tinto Reserva 750 cc")
+        _shot(tablet, test_output, "12-return-by-timbre")
     finally:
         tablet_ctx.close()
         admin_ctx.close()

@@ -202,6 +202,7 @@ def test_a_card_sale_its_voucher_documented_is_returned_on_the_terminal(tablet: 
     form = tablet.get("/caja/devolucion", params={"boleta": number.group(1)})
     assert form.status_code == 200 and "Voucher de tarjeta como boleta" in form.text
     assert '<option value="efectivo">' not in form.text and '<option value="debito"' in form.text
+    assert "Registrar la devolución" in form.text and "Emitir nota de crédito" not in form.text
     line, action = re.search(r'name="q(\d+)"', form.text), re.search(r'action="(/caja/devolucion/\d+)"', form.text)
     assert line and action
     done = tablet.post(
@@ -219,3 +220,23 @@ def test_a_card_sale_its_voucher_documented_is_returned_on_the_terminal(tablet: 
     assert done.status_code == 200, done.text
     assert "Anule el cobro de <strong>$1.190</strong> en el terminal de Débito" in done.text
     assert "no se emite nota de crédito" in done.text and "Nota de crédito N°" not in done.text
+
+
+def test_a_receipts_timbre_read_by_a_scanner_opens_its_sale_for_return(tablet: TestClient[Any], shop: Settings) -> None:
+    import sqlite3
+
+    headers = _open(tablet)
+    tablet.post("/caja/escanear", data={"code": "7802820005509"}, headers=headers)
+    paid = tablet.post("/caja/pagar", data={"efectivo": "2.000"}, headers=headers, follow_redirects=False)
+    assert paid.status_code == 303
+    with sqlite3.connect(shop.database_path) as conn:
+        folio, ted = conn.execute("SELECT folio, ted FROM sii_documents WHERE tipo = 39").fetchone()
+    timbre = ted.decode("iso-8859-1")
+    # On the sell screen (a scanner paired to the tablet), it is not a product: it says where to go.
+    on_sale = tablet.post("/caja/escanear", data={"code": timbre}, headers=headers)
+    assert on_sale.status_code == 400 and f"Es el timbre de la Boleta Electrónica N° {folio}" in on_sale.text
+    assert "Escanee un producto" in on_sale.text  # the cart is untouched
+    # On the return screen it finds the sale, and the search box shows the document rather than the timbre's text.
+    found = tablet.get("/caja/devolucion", params={"boleta": timbre})
+    assert found.status_code == 200 and f"Boleta N° {folio}" in found.text and "Leche Entera 1 L" in found.text
+    assert f'value="39-{folio}"' in found.text and "&lt;TED" not in found.text

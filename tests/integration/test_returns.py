@@ -238,3 +238,26 @@ async def test_a_sale_its_card_voucher_documented_comes_back_by_annulling_the_ch
         assert [m.quantity for m in moves] == [1_000]
         assert (await stock.levels(s, milk.id))["sala"] == sold + 1_000
         assert [r.left for r in await returns.returnable(s, sale_id)] == [1_000]
+
+
+async def test_the_sale_is_found_by_its_receipts_timbre(db: Database) -> None:
+    """A 2D scanner reads the timbre (PDF417) of the printed boleta as the TED's text: that finds the sale."""
+    sale_id = await _sell(db, 1, 0, Tender(M.EFECTIVO, 2_000))
+    async with db.read() as s:
+        boleta = await s.scalar(select(Document).where(Document.sale_id == sale_id))
+        assert boleta is not None
+        timbre = boleta.ted.decode("iso-8859-1")
+        assert (await returns.find_sale(s, timbre)).id == sale_id
+        assert (await returns.find_sale(s, f"39-{boleta.folio}")).id == sale_id  # what the box's scanner sends on
+        reference = returns.receipt_reference(timbre)
+        assert reference == returns.ReceiptReference(39, boleta.folio, TEST_COMPANY["rut"])
+        other_shop = timbre.replace(f"<RE>{TEST_COMPANY['rut']}</RE>", "<RE>76086428-5</RE>", 1)
+        with pytest.raises(returns.ReturnError, match="otro comercio"):
+            await returns.find_sale(s, other_shop)
+        unknown = timbre.replace(f"<F>{boleta.folio}</F>", "<F>987654</F>", 1)
+        with pytest.raises(returns.ReturnError, match="No hay una Boleta Electrónica N° 987654"):
+            await returns.find_sale(s, unknown)
+        credit_note = timbre.replace("<TD>39</TD>", "<TD>61</TD>", 1)
+        with pytest.raises(returns.ReturnError, match="se devuelve con su boleta o factura"):
+            await returns.find_sale(s, credit_note)
+    assert returns.receipt_reference("7802820005509") is None and returns.receipt_reference("12") is None

@@ -311,6 +311,16 @@
     connect();
   }
 
+  // The return screen: a receipt's timbre read on the box's scanner opens that sale here.
+  var returnScreen = document.querySelector("[data-return-events]");
+  if (returnScreen && window.EventSource) {
+    var receipts = new EventSource(returnScreen.dataset.returnEvents);
+    receipts.addEventListener("notice", function (ev) {
+      var n = JSON.parse(ev.data);
+      if (n.receipt) window.location.href = "/caja/devolucion?boleta=" + encodeURIComponent(n.receipt);
+    });
+  }
+
   // The PIN keypad.
   document.querySelectorAll(".keypad").forEach(function (pad) {
     var target = document.querySelector(pad.dataset.target);

@@ -32,7 +32,7 @@ from appliance.http.pages import db, flash, form_data, page, redirect
 from appliance.http.policy import COUNTER, PUBLIC, on_tablet
 from appliance.pos import pairing, pins
 from appliance.pos.events import LaneHub
-from appliance.sales import cart, checkout
+from appliance.sales import cart, checkout, returns
 from appliance.sales.cart import AlcoholBlocked, CartView
 from appliance.sales.tenders import Tender
 from appliance.sii.doctypes import TipoDTE
@@ -253,6 +253,9 @@ async def scan(request: Request[Any, Any, Any]) -> Response[Any] | Template:
     code = (await form_data(request)).get("code", "").strip()
 
     times, code_only = cart.split_times(code)
+    reference = returns.receipt_reference(code) if code.startswith("<") else None
+    if reference is not None:  # a receipt's timbre, read by a scanner paired to the tablet
+        return await refused(request, f"Es el timbre de la {reference.name}: para devolverla, abra Devolución.")
 
     async def action(session: Any, lane_id: int) -> str:
         line = await cart.add_scan(session, lane_id, code_only, times=times)
@@ -466,6 +469,8 @@ async def events(request: Request[Any, Any, Any], after: FromQuery[int | None] =
             body: dict[str, Any] = {"version": notice.version, "message": notice.message, "ok": notice.ok}
             if notice.alcohol is not None:
                 body["alcohol"] = {"product_id": notice.alcohol[0], "quantity": notice.alcohol[1]}
+            if notice.receipt:
+                body["receipt"] = notice.receipt
             data = json.dumps(body)
             yield ServerSentEventMessage(event="notice", data=data, id=str(notice.seq))
 

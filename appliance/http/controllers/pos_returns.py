@@ -26,6 +26,9 @@ SELL = on_tablet(COUNTER)
 async def _form(
     request: Request[Any, Any, Any], query: str, *, error: str | None = None, status_code: int = 200
 ) -> Template:
+    reference = returns.receipt_reference(query)
+    if reference is not None:  # a scanned timbre shows as the document it names
+        query = f"{reference.tipo}-{reference.folio}"
     sale, lines, methods = None, [], []
     folio: tuple[str, int] | None = None  # the sale's document: its name and folio
     async with db(request).read() as session:

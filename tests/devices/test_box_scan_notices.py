@@ -1,6 +1,6 @@
-"""Alcohol read on the box's own scanner out of hours: nothing enters the cart, and the notice the tablet hears
-names the product and quantity, so the tablet can offer the supervisor's authorisation (tests/browser checks the
-screen)."""
+"""What the box's own scanner reads besides products, and what the tablet hears of it (tests/browser checks the
+screens): alcohol out of hours enters no cart, and its notice names the product and quantity for the supervisor's
+authorisation; a receipt's timbre enters no cart either, and its notice names the document for the return screen."""
 
 from __future__ import annotations
 
@@ -66,5 +66,37 @@ async def test_alcohol_refused_on_the_box_scanner_tells_the_tablet_what_to_autho
         assert (await box_scan(db, hub, 1, MILK))[0]
         milk = await hub.wait(1, unknown.seq, keepalive=1)
         assert milk is not None and milk.ok and milk.alcohol is None
+    finally:
+        await db.dispose()
+
+
+async def test_a_receipts_timbre_read_on_the_box_names_its_document_for_the_return_screen(shop: Settings) -> None:
+    from appliance.cash import sessions as cash
+    from appliance.db.models import Document, PaymentMethod
+    from appliance.sales import checkout
+    from appliance.sales.tenders import Tender
+
+    db, hub = Database(shop.database_path), LaneHub()
+    try:
+        async with db.write() as s:
+            await cash.open_session(s, 1, user_id=1, opening_float=10_000, now=datetime.now(UTC))
+            await cart.add_scan(s, 1, MILK)
+            sold = await checkout.checkout(
+                s,
+                1,
+                [Tender(PaymentMethod.EFECTIVO, 5_000)],
+                cashier_id=1,
+                now=datetime.now(UTC),
+                secrets_dir=shop.secrets_dir,
+            )
+            document = await s.get(Document, sold.document_id)
+            assert document is not None
+        timbre = document.ted.decode("iso-8859-1")
+        added, message = await box_scan(db, hub, 1, timbre)
+        assert added and message == f"Recibo de la Boleta Electrónica N° {sold.folio}: para devolver, abra Devolución."
+        notice = await hub.wait(1, 0, keepalive=1)
+        assert notice is not None and notice.ok and notice.receipt == f"39-{sold.folio}" and notice.alcohol is None
+        async with db.read() as s:
+            assert not (await cart.view(s, 1)).lines  # the sale emptied the cart; the timbre added nothing
     finally:
         await db.dispose()
