@@ -129,11 +129,13 @@ def _row_bits(row: list[int]) -> int:
 
 
 def _codes(payload: bytes, symbol: Pdf417Plan) -> list[list[int]]:
-    """The symbol's rows of bar patterns, as `pdf417gen.encode` makes them, with a faster error correction."""
-    from pdf417gen.compaction import compact
+    """The symbol's rows of bar patterns, as `pdf417gen.encode` makes them, with a faster compaction and error
+    correction."""
     from pdf417gen.encoding import encode_rows, get_padding
 
-    data = list(compact(payload))
+    from drivers.printing.pdf417_compaction import compact
+
+    data = compact(payload)
     ec_count = 2 ** (symbol.error_correction + 1)
     padding = get_padding(len(data), ec_count, symbol.columns)
     words = [1 + len(data) + len(padding), *data, *padding]
