@@ -299,7 +299,7 @@
       source.addEventListener("notice", function (ev) {
         lastId = parseInt(ev.lastEventId, 10);
         var n = JSON.parse(ev.data);
-        if (n.version <= version && n.ok && n.message && cartBox.querySelector(".cart-msg")) return; // our own action
+        if (n.version <= version && n.ok && n.message && !n.receipt && cartBox.querySelector(".cart-msg")) return; // our own action
         showNotice(n);
       });
       source.addEventListener("error", function () {
