@@ -185,7 +185,7 @@ async def process(
     if sale is None or lane is None:
         raise ReturnError("La venta no existe.", "not_found")
     boleta = await session.scalar(
-        select(Document).where(Document.sale_id == sale_id, Document.tipo.in_((39, 33))).order_by(Document.id)
+        select(Document).where(Document.sale_id == sale_id, Document.tipo.in_(RETURNABLE_TYPES)).order_by(Document.id)
     )
     factura = boleta is not None and boleta.tipo == 33
     rows = {r.line.id: r for r in await returnable(session, sale_id)}

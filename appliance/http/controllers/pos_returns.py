@@ -21,6 +21,7 @@ from appliance.sales import returns
 from appliance.sii.pdf417 import render_pdf417_svg
 
 SELL = on_tablet(COUNTER)
+_SHORT_NAMES = {39: "Boleta", 41: "Boleta exenta", 33: "Factura"}  # returns.RETURNABLE_TYPES, as the cashier says them
 
 
 async def _form(
@@ -42,11 +43,11 @@ async def _form(
                 document = (
                     await session.execute(
                         select(Document.tipo, Document.folio).where(
-                            Document.sale_id == sale.id, Document.tipo.in_((39, 33))
+                            Document.sale_id == sale.id, Document.tipo.in_(returns.RETURNABLE_TYPES)
                         )
                     )
                 ).first()
-                folio = (("Factura" if document.tipo == 33 else "Boleta"), document.folio) if document else None
+                folio = (_SHORT_NAMES[document.tipo], document.folio) if document else None
                 if folio is None:  # the card voucher was its boleta: the charge is annulled on the terminal
                     methods = [m for m in methods if m not in ("efectivo", "fiado", "transferencia")]
             except DomainError as exc:
