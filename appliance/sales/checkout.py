@@ -137,7 +137,7 @@ async def checkout(
     # The empties brought back are the shop's again.
     moves += [stock.Move(line.product_id, line.quantity, StockReason.RETURN) for line in view.lines if line.redeem]
     moved = await stock.record_moves(
-        session, moves, location="sala", user_id=cashier_id, ref_type="sale", ref_id=str(sale_id)
+        session, moves, location="sala", user_id=cashier_id, ref_type="sale", ref_id=str(sale_id), costs=costs
     )
     negative = [m.product_id for m, result in zip(moves, moved, strict=True) if result.negative and m.quantity < 0]
     # The document: folio, timbre and signature in this same transaction, so a sale never exists without it.

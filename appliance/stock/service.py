@@ -7,7 +7,7 @@ told, so the back office can flag it. Receipts update the weighted average cost 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -126,10 +126,12 @@ async def record_moves(
     user_id: int | None,
     ref_type: str,
     ref_id: str,
+    costs: Mapping[int, int] | None = None,
 ) -> list[MoveResult]:
     """A sale's moves at once: the same rows as `record_move` one by one, with one flush instead of one per line.
 
     Levels are brought along in the order given, so two lines of one product each see the level after their own move.
+    `costs`: the products' average costs as stored, when the caller read them in this transaction already.
     """
     if any(move.quantity == 0 for move in moves):
         raise InvalidMove("La cantidad del movimiento no puede ser cero.")
@@ -139,9 +141,8 @@ async def record_moves(
     # Plain SQL: this runs in every sale's transaction (db/raw.py). Costs stay as stored (ten-thousandths of a peso).
     sql = await raw(session)
     ids = sorted({move.product_id for move in moves})
-    costs: dict[int, int] = dict(
-        await sql.all(f"SELECT id, avg_cost FROM products WHERE id IN ({marks(len(ids))})", ids)
-    )
+    if costs is None or not costs.keys() >= set(ids):
+        costs = dict(await sql.all(f"SELECT id, avg_cost FROM products WHERE id IN ({marks(len(ids))})", ids))
     for move in moves:
         if move.product_id not in costs:
             raise InvalidMove(f"El producto {move.product_id} no existe.")
