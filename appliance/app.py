@@ -88,14 +88,16 @@ def create_app(
         try:
             yield
         finally:
-            if backup_service is not None:
-                await backup_service.stop()
             if runner is not None:
                 await runner.stop()
             if devices is not None and printing is not None:
                 await printing.stop()
                 await devices.stop()
+            # Closed while Litestream still holds its own connection, ours is not the last one: SQLite leaves the WAL
+            # where Litestream left off instead of checkpointing it away, and the next start needs no new snapshot.
             await db.dispose()
+            if backup_service is not None:
+                await backup_service.stop()
 
     auth = session_auth(secret, settings.session_max_age)
     return Litestar(
