@@ -16,7 +16,7 @@ async def box_scan(db: Database, hub: LaneHub, lane_id: int, code: str) -> tuple
 
     A receipt's timbre read here is not a product: the cart stays as it is, and the notice names the document so
     the lane's return screen opens that sale."""
-    reference = returns.receipt_reference(code) if code.startswith("<") else None
+    reference = returns.scanned_timbre(code)
     if reference is not None:
         async with db.read() as session:
             version = (await cart.view(session, lane_id)).version

@@ -105,6 +105,11 @@ def receipt_reference(text: str) -> ReceiptReference | None:
     return ReceiptReference(int(found.group(1)), int(found.group(2))) if found else None
 
 
+def scanned_timbre(code: str) -> ReceiptReference | None:
+    """The document whose timbre a scanner just read, if it read one and not a product's code."""
+    return receipt_reference(code) if code.startswith("<") else None
+
+
 async def _sale_of(session: AsyncSession, reference: ReceiptReference) -> Sale:
     if reference.tipo not in RETURNABLE_TYPES:
         raise ReturnError(f"Ese timbre es de una {reference.name}: se devuelve con su boleta o factura.", "not_found")

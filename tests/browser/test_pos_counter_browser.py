@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from appliance.app import create_app
 from appliance.cash import sessions as cash
@@ -115,10 +115,8 @@ def _scan(tablet: Page, code: str) -> None:
     tablet.press("#scan", "Enter")
 
 
-def test_the_counters_rules_on_the_tablet(
-    browser: Browser, counter: tuple[str, dict[str, str]], test_output: Path
-) -> None:
-    url, box = counter
+def _open_tablet(browser: Browser, url: str, box: dict[str, str]) -> tuple[BrowserContext, Page, list[str]]:
+    """The paired tablet's browser, with the page errors it collects."""
     ctx = browser.new_context(viewport=VIEWPORT, locale="es-CL", base_url=url)
     ctx.set_default_timeout(ACTION_TIMEOUT_MS)
     host = re.sub(r"^https?://|:\d+$", "", url)
@@ -126,13 +124,26 @@ def test_the_counters_rules_on_the_tablet(
     tablet = ctx.new_page()
     errors: list[str] = []
     tablet.on("pageerror", lambda e: errors.append(str(e)))
+    return ctx, tablet, errors
+
+
+def _cashier_in(tablet: Page) -> None:
+    """The cashier signs in with the PIN keypad; the turno is open, so the empty sale shows."""
+    tablet.goto("/caja/pin")
+    tablet.locator("label.person", has_text="Caja").click()
+    for digit in "2468":
+        tablet.click(f".key[data-key='{digit}']")
+    tablet.click(".key.ok")
+    expect(tablet.locator(".empty-cart")).to_be_visible()
+
+
+def test_the_counters_rules_on_the_tablet(
+    browser: Browser, counter: tuple[str, dict[str, str]], test_output: Path
+) -> None:
+    url, box = counter
+    ctx, tablet, errors = _open_tablet(browser, url, box)
     try:
-        tablet.goto("/caja/pin")
-        tablet.locator("label.person", has_text="Caja").click()
-        for digit in "2468":
-            tablet.click(f".key[data-key='{digit}']")
-        tablet.click(".key.ok")
-        expect(tablet.locator(".empty-cart")).to_be_visible()
+        _cashier_in(tablet)
 
         # Four yogurts: the pack price shows under the line.
         for _ in range(4):
@@ -255,22 +266,12 @@ def test_alcohol_read_on_the_box_scanner_is_authorised_on_the_tablet(
     the supervisor's authorisation form at once; with the supervisor's PIN the wine is sold. Its receipt's timbre
     read on the same scanner later opens the sale on the return screen."""
     url, box = counter
-    host = re.sub(r"^https?://|:\d+$", "", url)
-    tablet_ctx = browser.new_context(viewport=VIEWPORT, locale="es-CL", base_url=url)
+    tablet_ctx, tablet, errors = _open_tablet(browser, url, box)
     admin_ctx = browser.new_context(viewport=VIEWPORT, locale="es-CL", base_url=url)
-    for ctx in (tablet_ctx, admin_ctx):
-        ctx.set_default_timeout(ACTION_TIMEOUT_MS)
-    tablet_ctx.add_cookies([{"name": "mm_device", "value": box["token"], "domain": host, "path": "/"}])
-    tablet, admin = tablet_ctx.new_page(), admin_ctx.new_page()
-    errors: list[str] = []
-    tablet.on("pageerror", lambda e: errors.append(str(e)))
+    admin_ctx.set_default_timeout(ACTION_TIMEOUT_MS)
+    admin = admin_ctx.new_page()
     try:
-        tablet.goto("/caja/pin")
-        tablet.locator("label.person", has_text="Caja").click()
-        for digit in "2468":
-            tablet.click(f".key[data-key='{digit}']")
-        tablet.click(".key.ok")
-        expect(tablet.locator(".empty-cart")).to_be_visible()
+        _cashier_in(tablet)
         tablet.wait_for_timeout(300)  # let the event stream connect
 
         admin.goto("/login")

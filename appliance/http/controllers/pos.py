@@ -253,7 +253,7 @@ async def scan(request: Request[Any, Any, Any]) -> Response[Any] | Template:
     code = (await form_data(request)).get("code", "").strip()
 
     times, code_only = cart.split_times(code)
-    reference = returns.receipt_reference(code) if code.startswith("<") else None
+    reference = returns.scanned_timbre(code)
     if reference is not None:  # a receipt's timbre, read by a scanner paired to the tablet
         return await refused(request, f"Es el timbre de la {reference.name}: para devolverla, abra Devolución.")
 
