@@ -6,6 +6,10 @@ the scan or sale behind it waits that long. The server turns that off (`wal_auto
 and runs this instead: a few seconds after writes, one PASSIVE checkpoint on its own connection, in a worker thread.
 PASSIVE never blocks writers or readers; it copies what no reader (Litestream included) still needs, so the WAL
 stays small whether or not Litestream runs.
+
+It also bounds what a power cut can take from the carts. Cart changes commit without an fsync (engine.py); within
+`sync_interval` of one, unless a durable commit has synced the WAL meanwhile, an fdatasync of the WAL file puts it on
+disk. fdatasync flushes the file, whichever descriptor asks, so a descriptor of our own serves.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import sqlite3
 import threading
 from dataclasses import dataclass
@@ -31,18 +36,47 @@ class CheckpointResult:
 
 
 class WalCheckpointer:
-    def __init__(self, path: Path, *, interval: float = 5.0) -> None:
+    def __init__(self, path: Path, *, interval: float = 5.0, sync_interval: float = 1.0) -> None:
         self.path = path
         self.interval = interval
+        self.sync_interval = sync_interval
         self.last: CheckpointResult | None = None
+        self.wal_syncs = 0  # fdatasyncs of the WAL done for cart changes
         self._written = False
+        self._unsynced = False
         self._connection: sqlite3.Connection | None = None
         self._connection_lock = threading.Lock()
         self._task: asyncio.Task[None] | None = None
 
-    def written(self) -> None:
-        """A write transaction committed: the next round has something to copy."""
+    def written(self, *, durable: bool = True) -> None:
+        """A write transaction committed: the next round has something to copy. A durable commit synced the whole
+        WAL, cart changes before it included (one writer at a time, so they were written before it)."""
         self._written = True
+        self._unsynced = not durable
+
+    @property
+    def unsynced(self) -> bool:
+        """Cart changes are committed that may still be only in the kernel's cache."""
+        return self._unsynced
+
+    async def sync_once(self) -> bool:
+        """fdatasync the WAL if cart changes are waiting for it; False when there was nothing to do."""
+        if not self._unsynced:
+            return False
+        self._unsynced = False
+        await asyncio.to_thread(self._sync_wal)
+        self.wal_syncs += 1
+        return True
+
+    def _sync_wal(self) -> None:
+        try:
+            fd = os.open(f"{self.path}-wal", os.O_RDONLY)
+        except FileNotFoundError:  # checkpointed and removed: everything is in the synced database file
+            return
+        try:
+            os.fdatasync(fd)
+        finally:
+            os.close(fd)
 
     async def run_once(self) -> CheckpointResult | None:
         """One PASSIVE checkpoint if anything was written since the last; None when there was nothing to do."""
@@ -67,8 +101,18 @@ class WalCheckpointer:
             self._task = asyncio.create_task(self._loop(), name="wal-checkpoint")
 
     async def _loop(self) -> None:
+        loop = asyncio.get_running_loop()
+        next_checkpoint = loop.time() + self.interval
         while True:
-            await asyncio.sleep(self.interval)
+            await asyncio.sleep(min(self.sync_interval, max(0.0, next_checkpoint - loop.time())))
+            try:
+                await self.sync_once()
+            except OSError:  # a failing disk: say it, try again next round
+                log.exception("WAL sync failed")
+                self._unsynced = True
+            if loop.time() < next_checkpoint:
+                continue
+            next_checkpoint = loop.time() + self.interval
             try:
                 await self.run_once()
             except sqlite3.Error:  # a locked or full disk: say it, try again next round

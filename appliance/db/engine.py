@@ -1,9 +1,15 @@
 """The SQLite engine: durability PRAGMAs, explicit BEGIN IMMEDIATE for writers, and one writer at a time.
 
-A box can lose power mid-sale, so WAL with synchronous=FULL. SQLite allows one writer; taking the write lock at BEGIN
-(IMMEDIATE) instead of at the first write avoids the deadlock-and-retry dance of upgraded read transactions, and an
-in-process lock queues our own writers instead of letting them spin on busy_timeout. The server moves the
-WAL checkpoint out of the commits (checkpoint.py).
+A box can lose power mid-sale, so WAL with synchronous=FULL: a sale is on disk before the tablet hears of it. SQLite
+allows one writer; taking the write lock at BEGIN (IMMEDIATE) instead of at the first write avoids the
+deadlock-and-retry dance of upgraded read transactions, and an in-process lock queues our own writers instead of
+letting them spin on busy_timeout. The server moves the WAL checkpoint out of the commits (checkpoint.py).
+
+A cart change (a scan, a quantity) is the one write that does not wait for the disk: it commits with
+synchronous=NORMAL, which keeps it through a crash of the app (the WAL is in the kernel's cache) and the database
+consistent through a power cut, and the server's checkpointer syncs the WAL within a second (checkpoint.py). The
+wait it saves is the fdatasync, 1–2 ms typically and tens of milliseconds when Litestream or the receipts are writing
+to the same disk: the scan's whole budget, for a line the cashier would simply scan again after a power cut.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 
 from appliance.db.checkpoint import WalCheckpointer
+from appliance.db.inline import InlineConnection
 from appliance.db.inline import creator as inline_creator
 
 BUSY_TIMEOUT_MS = 5000
@@ -35,19 +42,32 @@ AUTOCHECKPOINT_PAGES = 1000
 
 
 def _configurer(autocheckpoint: int) -> Any:
-    def configure(dbapi_connection: Any, _record: Any) -> None:
+    def configure(dbapi_connection: Any, record: Any) -> None:
         # The driver's own transaction handling would issue a deferred BEGIN; we issue ours in _begin.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         for pragma in (*PRAGMAS, f"PRAGMA wal_autocheckpoint={autocheckpoint}"):
             cursor.execute(pragma)
         cursor.close()
+        record.info["synchronous"] = "FULL"
+        record.info["autocheckpoint"] = autocheckpoint
 
     return configure
 
 
 def _begin(conn: Connection) -> None:
-    mode = conn.get_execution_options().get("sqlite_begin", "IMMEDIATE")
+    options = conn.get_execution_options()
+    mode = options.get("sqlite_begin", "IMMEDIATE")
+    if mode == "IMMEDIATE":
+        # Pooled connections serve both kinds of write: set the level each one asks for, outside the transaction.
+        synchronous = options.get("sqlite_synchronous", "FULL")
+        if conn.info.get("synchronous") != synchronous:
+            conn.exec_driver_sql(f"PRAGMA synchronous={synchronous}")
+            conn.info["synchronous"] = synchronous
+        driver = conn.connection.driver_connection
+        if isinstance(driver, InlineConnection):
+            # Nothing to wait for: no fsync, and no checkpoint inside the commit (the server checkpoints apart).
+            driver.commit_waits = not (synchronous == "NORMAL" and conn.info.get("autocheckpoint") == 0)
     conn.exec_driver_sql(f"BEGIN {mode}")
 
 
@@ -79,25 +99,24 @@ class Database:
         # Writers (one at a time, short) and the counter's quick reads skip aiosqlite's thread hops (inline.py).
         self.quick_engine = create_engine(path, echo=echo, inline=True, autocheckpoint=autocheckpoint)
         self._quick_reader = self.quick_engine.execution_options(sqlite_begin="DEFERRED")
+        self._cart_writer = self.quick_engine.execution_options(sqlite_synchronous="NORMAL")
         self._write_lock: asyncio.Lock | None = None
 
     @asynccontextmanager
-    async def write(self, *, bulk: bool = False) -> AsyncIterator[AsyncSession]:
+    async def write(self, *, bulk: bool = False, durable: bool = True) -> AsyncIterator[AsyncSession]:
         """One write transaction: committed when the block ends, rolled back entirely if it raises.
 
         `bulk`: a long one (an import of thousands of rows) runs on the threaded engine, so the event loop keeps
         serving the tablets' reads meanwhile; it still waits its turn behind the same lock.
+        `durable=False`: only for changes to a cart, which commit without waiting for the disk (see the top).
         """
         if self._write_lock is None:
             self._write_lock = asyncio.Lock()
-        async with (
-            self._write_lock,
-            AsyncSession(self.engine if bulk else self.quick_engine, expire_on_commit=False) as session,
-            session.begin(),
-        ):
+        engine = self.engine if bulk else self.quick_engine if durable else self._cart_writer
+        async with self._write_lock, AsyncSession(engine, expire_on_commit=False) as session, session.begin():
             yield session
         if self.checkpointer is not None:
-            self.checkpointer.written()
+            self.checkpointer.written(durable=durable)
 
     def start(self) -> None:
         """Background work the handle owns (the WAL checkpoint); needs the running event loop."""

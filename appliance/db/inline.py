@@ -10,6 +10,8 @@ on them:
 - BEGIN (IMMEDIATE) may wait up to busy_timeout for another process's write lock (the command line, Litestream):
   it is tried at once without waiting, and only if the lock is taken does it go to a thread to wait;
 - COMMIT waits for the fsync that makes the sale durable (synchronous=FULL), and may run an automatic checkpoint.
+  A cart change's COMMIT (synchronous=NORMAL, on a connection whose automatic checkpoint is off: the server's)
+  only writes a few pages into the kernel's cache, and runs inline like any statement (engine.py decides).
 
 Other readers keep plain aiosqlite: a long report must not hold up the tablets. So do bulk writes (an import).
 """
@@ -43,10 +45,15 @@ class _RunNow:
             future.set_result(result)
 
 
-def _waits_outside(fn: Callable[..., Any], args: tuple[Any, ...], connection: sqlite3.Connection | None) -> bool:
+def _waits_outside(
+    fn: Callable[..., Any], args: tuple[Any, ...], connection: sqlite3.Connection | None, commit_waits: bool
+) -> bool:
     if connection is not None and fn == connection.commit:
-        return True
-    return bool(args) and isinstance(args[0], str) and args[0].lstrip()[:5].upper() in ("BEGIN", "COMMI")
+        return commit_waits
+    if not (args and isinstance(args[0], str)):
+        return False
+    verb = args[0].lstrip()[:5].upper()
+    return verb == "BEGIN" or (verb == "COMMI" and commit_waits)
 
 
 def _is_begin(args: tuple[Any, ...]) -> bool:
@@ -58,6 +65,8 @@ class InlineConnection(aiosqlite.Connection):
         super().__init__(connector, iter_chunk_size=64)
         self._tx = _RunNow()  # type: ignore[assignment]
         self._busy_ms: int | None = None
+        # Whether COMMIT may wait on the disk (an fsync, a checkpoint): set by engine.py at each BEGIN.
+        self.commit_waits = True
 
     def __await__(self) -> Any:
         return self._connect().__await__()  # no worker thread to start
@@ -70,7 +79,7 @@ class InlineConnection(aiosqlite.Connection):
     async def _execute(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         if not self._running or not self._connection:
             raise ValueError("Connection closed")
-        if _waits_outside(fn, args, self._connection):
+        if _waits_outside(fn, args, self._connection, self.commit_waits):
             if _is_begin(args):
                 began, result = self._begin_if_free(self._connection, fn, args, kwargs)
                 if began:

@@ -124,3 +124,32 @@ def test_a_revoked_tablet_or_deactivated_cashier_is_refused_on_the_next_request(
         assert tablet.get("/caja/carro", headers=api).status_code == 200
         assert post_form(admin, "/ajustes/tablets/1/revocar", {}, token).status_code == 303
         assert tablet.get("/caja/carro", headers=api).status_code in (401, 403)
+
+
+def test_cart_changes_commit_without_an_fsync_and_the_sale_with_one(tablet: TestClient[Any]) -> None:
+    """Which handlers commit without waiting for the disk (db/engine.py): the cart's changes, nothing else."""
+    checkpointer = tablet.app.state.db.checkpointer
+    commits: list[bool] = []  # durable or not, as each write transaction reports it
+    written = checkpointer.written
+
+    def recording(*, durable: bool = True) -> None:
+        commits.append(durable)
+        written(durable=durable)
+
+    checkpointer.written = recording
+    pin_in(tablet, "caja", "1234")
+    token = csrf_from(tablet.get("/caja/turno").text)
+    post_form(tablet, "/caja/turno/abrir", {"opening_float": "0"}, token)
+    assert commits and all(commits)  # the PIN's attempt count, the cash session: durable
+    headers = {"X-CSRFToken": token}
+    commits.clear()
+    tablet.post("/caja/escanear", data={"code": "7802820005509"}, headers=headers)
+    tablet.post("/caja/lineas/1/cantidad", data={"quantity": "3"}, headers=headers)
+    tablet.post("/caja/anular", headers=headers)
+    tablet.post("/caja/escanear", data={"code": "7802820005509"}, headers=headers)
+    assert commits == [False, False, False, False]
+    commits.clear()
+    paid = tablet.post(
+        "/caja/pagar", data={"debito": "1190", "debito_ref": "1"}, headers=headers, follow_redirects=False
+    )
+    assert paid.status_code == 303 and commits == [True]

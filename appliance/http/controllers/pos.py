@@ -138,11 +138,15 @@ async def refused(
     )
 
 
-async def _mutate(request: Request[Any, Any, Any], action: Any) -> Response[Any] | Template:
-    """Run a cart change in one write transaction, tell the lane's tablets, answer with the cart."""
+async def _mutate(request: Request[Any, Any, Any], action: Any, *, durable: bool = True) -> Response[Any] | Template:
+    """Run a change at the counter in one write transaction, tell the lane's tablets, answer with the cart.
+
+    `durable=False` for a change to the cart alone (lines, quantities, the customer chosen): it commits without
+    waiting for the disk (db/engine.py). Anything else (money, a supervisor's decision, a new customer) waits.
+    """
     lane_id = _lane_id(request)
     try:
-        async with db(request).write() as session:
+        async with db(request).write(durable=durable) as session:
             message = await action(session, lane_id) or ""
             view = await cart.view(session, lane_id)
     except AlcoholBlocked as exc:
@@ -261,7 +265,7 @@ async def scan(request: Request[Any, Any, Any]) -> Response[Any] | Template:
         line = await cart.add_scan(session, lane_id, code_only, times=times)
         return f"{line.description} agregado" + (f" ×{times}" if times != 1 else "")
 
-    return await _mutate(request, action)
+    return await _mutate(request, action, durable=False)
 
 
 @post("/caja/agregar", opt=SELL)
@@ -277,7 +281,7 @@ async def add(request: Request[Any, Any, Any]) -> Response[Any] | Template:
         line = await cart.add_product(session, lane_id, product, quantity)
         return f"{line.description} agregado"
 
-    return await _mutate(request, action)
+    return await _mutate(request, action, durable=False)
 
 
 @post("/caja/lineas/{line_no:int}/cantidad", opt=SELL)
@@ -289,7 +293,7 @@ async def set_quantity(request: Request[Any, Any, Any], line_no: FromPath[int]) 
         quantity = parse_quantity(data.get("quantity", ""), weighed=product.unit == "kg")
         return await cart.set_quantity(session, lane_id, line_no, quantity, now=_now())
 
-    return await _mutate(request, action)
+    return await _mutate(request, action, durable=False)
 
 
 @post("/caja/lineas/{line_no:int}/quitar", opt=SELL)
@@ -298,7 +302,7 @@ async def remove(request: Request[Any, Any, Any], line_no: FromPath[int]) -> Res
         await cart.remove_line(session, lane_id, line_no)
         return "Línea quitada"
 
-    return await _mutate(request, action)
+    return await _mutate(request, action, durable=False)
 
 
 @post("/caja/anular", opt=SELL)
@@ -307,7 +311,7 @@ async def void(request: Request[Any, Any, Any]) -> Response[Any] | Template:
         await cart.clear(session, lane_id)
         return "Venta anulada"
 
-    return await _mutate(request, action)
+    return await _mutate(request, action, durable=False)
 
 
 @post("/caja/edad", opt=SELL)

@@ -44,7 +44,7 @@ async def answer_envase(request: Request[Any, Any, Any], line_no: FromPath[int])
     async def action(session: Any, lane_id: int) -> str:
         return await cart.answer_envase(session, lane_id, line_no, brings=brings)
 
-    return await _mutate(request, action)
+    return await _mutate(request, action, durable=False)
 
 
 @post("/caja/envases", opt=SELL)
@@ -59,7 +59,7 @@ async def redeem(request: Request[Any, Any, Any]) -> Response[Any] | Template:
         line = await cart.redeem_container(session, lane_id, container, units)
         return f"{units} envase{'s' if units != 1 else ''} devuelto{'s' if units != 1 else ''}: {line.description}"
 
-    return await _mutate(request, action)
+    return await _mutate(request, action, durable=False)
 
 
 # --- supervisor decisions ---------------------------------------------------------------------------------------
@@ -156,7 +156,7 @@ async def weigh(request: Request[Any, Any, Any]) -> Response[Any] | Template:
         line = await cart.add_product(session, lane_id, product, weight, now=_now())
         return f"{line.description}: {weight / 1000:.3f} kg".replace(".", ",")
 
-    return await _mutate(request, action)
+    return await _mutate(request, action, durable=False)
 
 
 @get("/caja/teclas", opt=SELL)
@@ -199,7 +199,7 @@ async def choose_customer(request: Request[Any, Any, Any]) -> Response[Any] | Te
             session, lane_id, int(raw) if raw.isdigit() else None, factura=data.get("documento") == "factura"
         )
 
-    return await _mutate(request, action)
+    return await _mutate(request, action, durable=False)
 
 
 @post("/caja/clientes", opt=SELL)
