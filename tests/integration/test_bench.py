@@ -10,6 +10,10 @@ import sys
 from pathlib import Path
 
 
+def _replica_bytes(replica: Path) -> int:
+    return sum(f.stat().st_size for f in replica.rglob("*.ltx"))
+
+
 def test_bench_sells_over_http_and_prints_its_figures(tmp_path: Path) -> None:
     shop = tmp_path / "shop"
     command = [
@@ -44,6 +48,12 @@ def test_bench_sells_over_http_and_prints_its_figures(tmp_path: Path) -> None:
     assert figures["cpu_ms_per_sale"] > 0 and figures["server_peak_memory_mb"] > 0
     saturation = figures["saturation"]
     assert saturation["errors"] == 0 and saturation["sales"] > 0
+    # It measured once the off-site copy (Litestream, to a folder) held the whole new shop.
+    assert figures["backup_wait_s"] is not None
+    replica = shop / "replica"
+    database = (shop / "minimarket.sqlite").stat().st_size
+    assert _replica_bytes(replica) > database / 2
+
     # The shop built in DIR is used again by the next run, not rebuilt.
     again = subprocess.run(
         [*command[:-6], "--pace", "0", "--data-dir", str(shop)],
