@@ -52,6 +52,7 @@ import httpx
 from appliance.bench_client import Tablet
 from appliance.db import migrate
 from appliance.db.engine import Database
+from appliance.db.raw import marks
 from appliance.jobs.print_store import PRINT_KINDS
 from appliance.settings import Settings
 
@@ -186,12 +187,11 @@ def _prints_drained(path: Path, limit: float = 300.0) -> float:
     """Seconds until no receipt is waiting to print: the warm-up's, and those a previous run on this shop left
     queued when it stopped (a restarted box prints them first), are not part of the measurement."""
     started = time.monotonic()
+    query = f"SELECT count(*) FROM outbox WHERE status = 'pending' AND kind IN ({marks(len(PRINT_KINDS))})"
     conn = sqlite3.connect(path)  # the server holds the database open, so closing this never checkpoints
     try:
         while time.monotonic() - started < limit:
-            (waiting,) = conn.execute(
-                "SELECT count(*) FROM outbox WHERE status = 'pending' AND kind IN (?, ?, ?)", PRINT_KINDS
-            ).fetchone()
+            (waiting,) = conn.execute(query, PRINT_KINDS).fetchone()
             if not waiting:
                 break
             time.sleep(0.5)

@@ -19,6 +19,11 @@ class TipoDTE(IntEnum):
         return _NAMES[self]
 
     @property
+    def nombre_corto(self) -> str:
+        """The name as said at the counter ("Boleta", "Factura")."""
+        return _SHORT_NAMES[self]
+
+    @property
     def is_boleta(self) -> bool:
         """Boletas travel in EnvioBOLETA and follow its own schema (BOLETADefType), not DTE_v10."""
         return self in (TipoDTE.BOLETA, TipoDTE.BOLETA_EXENTA)
@@ -45,6 +50,15 @@ _NAMES = {
     TipoDTE.BOLETA_EXENTA: "Boleta Exenta Electrónica",
     TipoDTE.NOTA_DEBITO: "Nota de Débito Electrónica",
     TipoDTE.NOTA_CREDITO: "Nota de Crédito Electrónica",
+}
+
+_SHORT_NAMES = {
+    TipoDTE.FACTURA: "Factura",
+    TipoDTE.FACTURA_EXENTA: "Factura exenta",
+    TipoDTE.BOLETA: "Boleta",
+    TipoDTE.BOLETA_EXENTA: "Boleta exenta",
+    TipoDTE.NOTA_DEBITO: "Nota de débito",
+    TipoDTE.NOTA_CREDITO: "Nota de crédito",
 }
 
 # CAFs for these types expire 6 months after their authorisation date (FA); boleta CAFs never do (NOTES §6).

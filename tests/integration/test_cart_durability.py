@@ -14,16 +14,14 @@ import signal
 import sqlite3
 import subprocess
 import sys
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from sqlalchemy import text
 
 from appliance.catalog import service as catalog
 from appliance.catalog.draft import parse_product
-from appliance.db import inline
 from appliance.db.engine import Database
 from appliance.db.models import Lane
 from appliance.sales import cart
@@ -67,36 +65,26 @@ async def test_cart_changes_commit_with_normal_and_everything_else_with_full(pat
         await db.dispose()
 
 
-@pytest.fixture
-def hops(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The statements the inline connections sent to a worker thread (BEGIN when locked, COMMIT when it waits)."""
-    sent: list[str] = []
-    to_thread = asyncio.to_thread
-
-    async def counting(fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
-        sent.append(str(args[0]) if args else getattr(fn, "__name__", "?"))
-        return await to_thread(fn, *args, **kwargs)
-
-    monkeypatch.setattr(inline.asyncio, "to_thread", counting)
-    return sent
-
-
-async def test_the_servers_cart_commit_runs_inline_and_a_sale_waits_on_a_thread(path: Path, hops: list[str]) -> None:
+async def test_the_servers_cart_commit_runs_inline_and_a_sale_waits_on_a_thread(
+    path: Path, thread_hops: list[str]
+) -> None:
     db = Database(path, background_checkpoints=True)
     try:
         await _synchronous(db, durable=False)
-        assert hops == []  # nothing to wait for: no fsync, no checkpoint in the commit
+        assert thread_hops == []  # nothing to wait for: no fsync, no checkpoint in the commit
         await _synchronous(db, durable=True)
-        assert hops == ["commit"]  # the fsync, off the event loop
+        assert thread_hops == ["commit"]  # the fsync, off the event loop
     finally:
         await db.dispose()
 
 
-async def test_elsewhere_a_cart_commit_may_checkpoint_so_it_still_goes_to_a_thread(path: Path, hops: list[str]) -> None:
+async def test_elsewhere_a_cart_commit_may_checkpoint_so_it_still_goes_to_a_thread(
+    path: Path, thread_hops: list[str]
+) -> None:
     db = Database(path)  # the command line's, a test's: SQLite checkpoints inside the commit that fills the WAL
     try:
         assert await _synchronous(db, durable=False) == NORMAL
-        assert hops == ["commit"]
+        assert thread_hops == ["commit"]
     finally:
         await db.dispose()
 

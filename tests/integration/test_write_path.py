@@ -9,7 +9,6 @@ import sqlite3
 import threading
 import time
 from pathlib import Path
-from typing import Any
 
 import pytest
 from sqlalchemy import func, select, text
@@ -119,16 +118,9 @@ async def test_writers_run_inline_and_bulk_writes_on_the_worker_threads(db_path:
 
 
 async def test_begin_waits_on_a_thread_only_when_another_process_holds_the_lock(
-    db_path: Path, monkeypatch: pytest.MonkeyPatch
+    db_path: Path, thread_hops: list[str]
 ) -> None:
-    sent: list[str] = []
-    to_thread = asyncio.to_thread
-
-    async def recording(fn: Any, /, *args: Any, **kwargs: Any) -> Any:
-        sent.append(str(args[0]).split()[0] if args else fn.__name__)
-        return await to_thread(fn, *args, **kwargs)
-
-    monkeypatch.setattr("appliance.db.inline.asyncio.to_thread", recording)
+    sent = thread_hops
     other = sqlite3.connect(db_path, isolation_level=None, check_same_thread=False)
     db = Database(db_path)
     try:

@@ -18,10 +18,10 @@ from appliance.http.pages import db, form_data, page
 from appliance.http.policy import COUNTER, on_tablet
 from appliance.pos import pins
 from appliance.sales import returns
+from appliance.sii.doctypes import TipoDTE
 from appliance.sii.pdf417 import render_pdf417_svg
 
 SELL = on_tablet(COUNTER)
-_SHORT_NAMES = {39: "Boleta", 41: "Boleta exenta", 33: "Factura"}  # returns.RETURNABLE_TYPES, as the cashier says them
 
 
 async def _form(
@@ -47,7 +47,7 @@ async def _form(
                         )
                     )
                 ).first()
-                folio = (_SHORT_NAMES[document.tipo], document.folio) if document else None
+                folio = (TipoDTE(document.tipo).nombre_corto, document.folio) if document else None
                 if folio is None:  # the card voucher was its boleta: the charge is annulled on the terminal
                     methods = [m for m in methods if m not in ("efectivo", "fiado", "transferencia")]
             except DomainError as exc:
