@@ -25,8 +25,8 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 
 from appliance.db.checkpoint import WalCheckpointer
-from appliance.db.inline import InlineConnection
 from appliance.db.inline import creator as inline_creator
+from appliance.db.writer import Writer
 
 BUSY_TIMEOUT_MS = 5000
 
@@ -49,25 +49,15 @@ def _configurer(autocheckpoint: int) -> Any:
         for pragma in (*PRAGMAS, f"PRAGMA wal_autocheckpoint={autocheckpoint}"):
             cursor.execute(pragma)
         cursor.close()
-        record.info["synchronous"] = "FULL"
-        record.info["autocheckpoint"] = autocheckpoint
 
     return configure
 
 
 def _begin(conn: Connection) -> None:
-    options = conn.get_execution_options()
-    mode = options.get("sqlite_begin", "IMMEDIATE")
-    if mode == "IMMEDIATE":
-        # Pooled connections serve both kinds of write: set the level each one asks for, outside the transaction.
-        synchronous = options.get("sqlite_synchronous", "FULL")
-        if conn.info.get("synchronous") != synchronous:
-            conn.exec_driver_sql(f"PRAGMA synchronous={synchronous}")
-            conn.info["synchronous"] = synchronous
-        driver = conn.connection.driver_connection
-        if isinstance(driver, InlineConnection):
-            # Nothing to wait for: no fsync, and no checkpoint inside the commit (the server checkpoints apart).
-            driver.commit_waits = not (synchronous == "NORMAL" and conn.info.get("autocheckpoint") == 0)
+    driver = conn.connection.driver_connection
+    if driver is not None and driver.in_transaction:
+        return  # the writer began it itself (writer.py), and SQLAlchemy joins it
+    mode = conn.get_execution_options().get("sqlite_begin", "IMMEDIATE")
     conn.exec_driver_sql(f"BEGIN {mode}")
 
 
@@ -99,7 +89,7 @@ class Database:
         # Writers (one at a time, short) and the counter's quick reads skip aiosqlite's thread hops (inline.py).
         self.quick_engine = create_engine(path, echo=echo, inline=True, autocheckpoint=autocheckpoint)
         self._quick_reader = self.quick_engine.execution_options(sqlite_begin="DEFERRED")
-        self._cart_writer = self.quick_engine.execution_options(sqlite_synchronous="NORMAL")
+        self._writer = Writer(self.quick_engine, checkpoints_apart=background_checkpoints)
         self._write_lock: asyncio.Lock | None = None
 
     @asynccontextmanager
@@ -112,9 +102,12 @@ class Database:
         """
         if self._write_lock is None:
             self._write_lock = asyncio.Lock()
-        engine = self.engine if bulk else self.quick_engine if durable else self._cart_writer
-        async with self._write_lock, AsyncSession(engine, expire_on_commit=False) as session, session.begin():
-            yield session
+        if bulk:
+            async with self._write_lock, AsyncSession(self.engine, expire_on_commit=False) as s, s.begin():
+                yield s
+        else:
+            async with self._write_lock, self._writer.transaction(durable=durable) as session:
+                yield session
         if self.checkpointer is not None:
             self.checkpointer.written(durable=durable)
 
@@ -135,6 +128,7 @@ class Database:
             yield session
 
     async def dispose(self) -> None:
+        await self._writer.close()
         if self.checkpointer is not None:
             await self.checkpointer.stop()
         await self.quick_engine.dispose()

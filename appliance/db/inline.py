@@ -11,7 +11,7 @@ on them:
   it is tried at once without waiting, and only if the lock is taken does it go to a thread to wait;
 - COMMIT waits for the fsync that makes the sale durable (synchronous=FULL), and may run an automatic checkpoint.
   A cart change's COMMIT (synchronous=NORMAL, on a connection whose automatic checkpoint is off: the server's)
-  only writes a few pages into the kernel's cache, and runs inline like any statement (engine.py decides).
+  only writes a few pages into the kernel's cache, and runs inline like any statement (writer.py decides).
 
 Other readers keep plain aiosqlite: a long report must not hold up the tablets. So do bulk writes (an import).
 """

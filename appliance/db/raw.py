@@ -84,6 +84,12 @@ async def raw(session: AsyncSession) -> RawSQL:
     return held
 
 
+def attach_raw(session: AsyncSession, driver: aiosqlite.Connection) -> None:
+    """Give a session bound to the writer's connection (writer.py) its plain-SQL handle up front: asking SQLAlchemy
+    for the connection would begin its transaction machinery, the cost the writer exists to avoid."""
+    session.info[_KEY] = RawSQL(driver)
+
+
 def tx_state(session: AsyncSession) -> dict[Any, Any]:
     """A place for what one transaction already loaded (the cart), dropped when the transaction ends."""
     state: dict[Any, Any] = session.info.setdefault("tx_state", {})

@@ -24,6 +24,7 @@ from appliance.catalog import service as catalog
 from appliance.catalog.draft import parse_product
 from appliance.db.engine import Database
 from appliance.db.models import Lane
+from appliance.db.raw import raw
 from appliance.sales import cart
 from tests.support import migrated_database
 
@@ -45,15 +46,18 @@ async def path(tmp_path: Path) -> AsyncIterator[Path]:
 
 
 async def _synchronous(db: Database, *, durable: bool) -> int:
+    """Scan once; the level the scan's transaction ran with. Plain SQL only, as at the counter (db/writer.py)."""
     async with db.write(durable=durable) as s:
         await cart.add_scan(s, 1, CODE)
-        return int(await s.scalar(text("PRAGMA synchronous")))
+        row = await (await raw(s)).one("PRAGMA synchronous")
+        assert row is not None and not s.in_transaction()
+        return int(row[0])
 
 
 async def test_cart_changes_commit_with_normal_and_everything_else_with_full(path: Path) -> None:
     db = Database(path, background_checkpoints=True)
     try:
-        # The same pooled connections serve both, in any order: each write gets its own level.
+        # The writer's one connection serves both, in any order: each write gets its own level.
         assert await _synchronous(db, durable=True) == FULL
         assert await _synchronous(db, durable=False) == NORMAL
         assert await _synchronous(db, durable=False) == NORMAL
