@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 # Letters that NFKD does not decompose into a base letter plus marks.
@@ -51,6 +52,10 @@ def fold(text: str) -> str:
     return " ".join(stripped.translate(_FOLD_EXTRA).split())
 
 
+# What passes through unchanged: tab, line breaks, printable ASCII and printable Latin-1.
+_PLAIN_LATIN1 = re.compile("[\t\n\r\x20-\x7e\xa0-\xff]*")
+
+
 def _latin1_char(char: str) -> str:
     code = ord(char)
     if code < 0x20:
@@ -73,6 +78,8 @@ def to_latin1_safe(text: str) -> str:
     """
     # NFC first, so an "e" followed by a combining accent (as macOS sends it) becomes "é" instead of losing the accent.
     composed = unicodedata.normalize("NFC", text).translate(_LATIN1_REPLACEMENTS)
+    if _PLAIN_LATIN1.fullmatch(composed):
+        return composed  # nearly every name and address: no need to look at each character (a sale has dozens)
     return "".join(_latin1_char(char) for char in composed)
 
 
