@@ -11,7 +11,8 @@ on them:
   it is tried at once without waiting, and only if the lock is taken does it go to a thread to wait;
 - COMMIT waits for the fsync that makes the sale durable (synchronous=FULL), and may run an automatic checkpoint.
   A cart change's COMMIT (synchronous=NORMAL, on a connection whose automatic checkpoint is off: the server's)
-  only writes a few pages into the kernel's cache, and runs inline like any statement (writer.py decides).
+  only writes a few pages into the kernel's cache, and runs inline like any statement (writer.py decides), as
+  does the COMMIT of a transaction that changed no row (a read: a search, the cart's view).
 
 Other readers keep plain aiosqlite: a long report must not hold up the tablets. So do bulk writes (an import).
 """
@@ -45,17 +46,6 @@ class _RunNow:
             future.set_result(result)
 
 
-def _waits_outside(
-    fn: Callable[..., Any], args: tuple[Any, ...], connection: sqlite3.Connection | None, commit_waits: bool
-) -> bool:
-    if connection is not None and fn == connection.commit:
-        return commit_waits
-    if not (args and isinstance(args[0], str)):
-        return False
-    verb = args[0].lstrip()[:5].upper()
-    return verb == "BEGIN" or (verb == "COMMI" and commit_waits)
-
-
 def _is_begin(args: tuple[Any, ...]) -> bool:
     return bool(args) and isinstance(args[0], str) and args[0].lstrip()[:5].upper() == "BEGIN"
 
@@ -65,8 +55,9 @@ class InlineConnection(aiosqlite.Connection):
         super().__init__(connector, iter_chunk_size=64)
         self._tx = _RunNow()  # type: ignore[assignment]
         self._busy_ms: int | None = None
-        # Whether COMMIT may wait on the disk (an fsync, a checkpoint): set by engine.py at each BEGIN.
+        # Whether a COMMIT that wrote rows may wait on the disk (an fsync, a checkpoint): set by writer.py.
         self.commit_waits = True
+        self._changes_at_begin = 0
 
     def __await__(self) -> Any:
         return self._connect().__await__()  # no worker thread to start
@@ -79,13 +70,25 @@ class InlineConnection(aiosqlite.Connection):
     async def _execute(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         if not self._running or not self._connection:
             raise ValueError("Connection closed")
-        if _waits_outside(fn, args, self._connection, self.commit_waits):
-            if _is_begin(args):
-                began, result = self._begin_if_free(self._connection, fn, args, kwargs)
-                if began:
-                    return result
-            return await _finish_even_if_cancelled(asyncio.ensure_future(asyncio.to_thread(fn, *args, **kwargs)))
+        if _is_begin(args):
+            began, result = self._begin_if_free(self._connection, fn, args, kwargs)
+            if not began:
+                result = await _on_thread(fn, *args, **kwargs)
+            self._changes_at_begin = self._connection.total_changes
+            return result
+        if self._commit_waits(fn, args):
+            return await _on_thread(fn, *args, **kwargs)
         return fn(*args, **kwargs)
+
+    def _commit_waits(self, fn: Callable[..., Any], args: tuple[Any, ...]) -> bool:
+        """Whether this call is a COMMIT that may wait on the disk. One that wrote no row (a read transaction, the
+        counter's searches and cart views) has nothing to sync or checkpoint. (Schema changes are not counted as
+        changed rows; they run in migrations, on connections of their own.)"""
+        assert self._connection is not None
+        is_commit = fn == self._connection.commit or (
+            bool(args) and isinstance(args[0], str) and args[0].lstrip()[:6].upper() == "COMMIT"
+        )
+        return is_commit and self.commit_waits and self._connection.total_changes != self._changes_at_begin
 
     def _begin_if_free(
         self, connection: sqlite3.Connection, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]
@@ -120,6 +123,10 @@ class InlineConnection(aiosqlite.Connection):
 
     async def close(self) -> None:
         self.stop()
+
+
+async def _on_thread(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    return await _finish_even_if_cancelled(asyncio.ensure_future(asyncio.to_thread(fn, *args, **kwargs)))
 
 
 async def _finish_even_if_cancelled(call: asyncio.Future[Any]) -> Any:

@@ -139,3 +139,16 @@ async def test_begin_waits_on_a_thread_only_when_another_process_holds_the_lock(
     finally:
         await db.dispose()
         other.close()
+
+
+async def test_a_quick_reads_commit_stays_on_the_event_loop(db_path: Path, thread_hops: list[str]) -> None:
+    db = Database(db_path)
+    try:
+        async with db.read(quick=True) as s:  # a search, the cart's view: nothing to sync
+            assert await s.scalar(select(func.count()).select_from(Lane)) == 0
+        assert thread_hops == []
+        async with db.write() as s:  # a write that changed rows waits for its fsync off the loop
+            s.add(Lane(code="caja-3", name="Caja 3"))
+        assert thread_hops == ["commit"]
+    finally:
+        await db.dispose()
