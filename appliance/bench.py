@@ -21,6 +21,10 @@ Before either, every tablet makes one unmeasured sale: what the server does once
 imports, templates, the certificate) is not a cost per sale. The clock starts once those receipts, and any a previous
 run on the same shop left queued, have printed.
 
+`cpu_steal_pct` is the share of the machine's CPU time its hypervisor gave to other guests during the run (0 on a
+Pi): on a shared virtual machine a few milliseconds of work now and then take several times as long, and the tail
+latencies move with it.
+
 The off-site copy runs as on a box (Litestream, here to a folder in the data dir), and the measurement starts once it
 holds everything: a shop just built is first copied whole (~80 MB for the default shop), a one-off a box pays at
 installation, not the counter's steady state. So is a shop reused from DIR whose WAL was checkpointed away while
@@ -224,6 +228,18 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / ticks
 
 
+def _machine_cpu() -> tuple[int, int]:
+    """(stolen, total) clock ticks of all the machine's CPUs so far, from /proc/stat."""
+    ticks = [int(field) for field in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    # user nice system idle iowait irq softirq steal; guest time is already inside user and nice.
+    return ticks[7], sum(ticks[:8])
+
+
+def _steal_pct(before: tuple[int, int], after: tuple[int, int]) -> float:
+    total = after[1] - before[1]
+    return round(100 * (after[0] - before[0]) / total, 1) if total else 0.0
+
+
 def _peak_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
@@ -321,7 +337,7 @@ def run(
             def drive(phase_seconds: float, phase_pace: float, rounds: int | None = None) -> dict[str, Any]:
                 samples = Samples()
 
-                async def tablets_selling() -> tuple[int, float, float]:
+                async def tablets_selling() -> tuple[int, float, float, float]:
                     async with contextlib.AsyncExitStack() as stack:
                         clients = [
                             await stack.enter_async_context(
@@ -337,7 +353,7 @@ def run(
                         ]
                         for tablet in tablets:
                             stack.push_async_callback(tablet.close)
-                        cpu_before = _cpu_seconds(server.pid)
+                        cpu_before, machine_before = _cpu_seconds(server.pid), _machine_cpu()
                         wall = time.perf_counter()
                         sold = await asyncio.gather(
                             *(
@@ -345,10 +361,12 @@ def run(
                                 for n, t in enumerate(tablets)
                             )
                         )
-                        return sum(sold), time.perf_counter() - wall, _cpu_seconds(server.pid) - cpu_before
+                        wall = time.perf_counter() - wall
+                        steal = _steal_pct(machine_before, _machine_cpu())
+                        return sum(sold), wall, _cpu_seconds(server.pid) - cpu_before, steal
 
-                sold, wall, cpu = asyncio.run(tablets_selling())
-                return _figures(samples, sold, wall, cpu)
+                sold, wall, cpu, steal = asyncio.run(tablets_selling())
+                return _figures(samples, sold, wall, cpu, steal)
 
             # One sale per tablet first, not measured: the first receipt, template and certificate load once per boot.
             drive(60, 0.0, rounds=1)
@@ -380,7 +398,7 @@ def run(
     return result
 
 
-def _figures(samples: Samples, sold: int, wall: float, cpu: float) -> dict[str, Any]:
+def _figures(samples: Samples, sold: int, wall: float, cpu: float, steal: float) -> dict[str, Any]:
     return {
         "sales": sold,
         "errors": samples.errors,
@@ -389,6 +407,7 @@ def _figures(samples: Samples, sold: int, wall: float, cpu: float) -> dict[str, 
         "search_ms": _pct(samples.search),
         "checkout_ms": _pct(samples.checkout),
         "cpu_ms_per_sale": round(cpu * 1000 / sold, 2) if sold else None,
+        "cpu_steal_pct": steal,
     }
 
 

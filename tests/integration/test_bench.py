@@ -46,6 +46,7 @@ def test_bench_sells_over_http_and_prints_its_figures(tmp_path: Path) -> None:
     for name in ("scan_ms", "search_ms", "checkout_ms", "floor_ms"):
         assert 0 < figures[name]["p50"] <= figures[name]["p95"] <= figures[name]["p99"]
     assert figures["cpu_ms_per_sale"] > 0 and figures["server_peak_memory_mb"] > 0
+    assert 0 <= figures["cpu_steal_pct"] <= 100
     saturation = figures["saturation"]
     assert saturation["errors"] == 0 and saturation["sales"] > 0
     # It measured once the off-site copy (Litestream, to a folder) held the whole new shop.
