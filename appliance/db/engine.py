@@ -42,7 +42,7 @@ AUTOCHECKPOINT_PAGES = 1000
 
 
 def _configurer(autocheckpoint: int) -> Any:
-    def configure(dbapi_connection: Any, record: Any) -> None:
+    def configure(dbapi_connection: Any, _record: Any) -> None:
         # The driver's own transaction handling would issue a deferred BEGIN; we issue ours in _begin.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()

@@ -30,7 +30,7 @@ class Writer:
         self._engine = engine
         self._checkpoints_apart = checkpoints_apart
         self._link: tuple[AsyncConnection, InlineConnection] | None = None
-        self._synchronous = "FULL"  # what the connection was opened with (engine.py's PRAGMAS)
+        self._synchronous = ""  # the level the open connection runs at
 
     async def _connection(self) -> tuple[AsyncConnection, InlineConnection]:
         if self._link is None:
@@ -38,7 +38,7 @@ class Writer:
             driver = (await connection.get_raw_connection()).driver_connection
             assert isinstance(driver, InlineConnection)
             self._link = (connection, driver)
-            self._synchronous = "FULL"
+            self._synchronous = "FULL"  # engine.py's PRAGMAS, set as it connected
         return self._link
 
     @asynccontextmanager
