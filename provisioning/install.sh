@@ -4,7 +4,7 @@
 #   sudo bash provisioning/install.sh
 #
 # What it does (each step is skipped when already done, so running it again upgrades in place):
-#   1. the Debian packages it needs (python3-venv);
+#   1. the Debian packages it needs (python3-venv; libusb-1.0-0, which pyusb loads to drive USB receipt printers);
 #   2. the `minimarket` system user, and the hardware groups the service joins (see systemd/minimarket.service);
 #   3. /opt/minimarket/.venv: the locked dependencies (uv.lock, without the dev group, hash-checked) and this checkout;
 #   4. /var/lib/minimarket (0750) with secrets/ (0700), owned by `minimarket`, and `minimarket db upgrade` as that user
@@ -34,12 +34,22 @@ die() { say "error: $*"; exit 1; }
 [[ -f $SRC/pyproject.toml && -f $SRC/uv.lock && -f $SRC/systemd/$UNIT ]] || die "$SRC is not a minimarket checkout"
 
 # --- 1. Debian packages ------------------------------------------------------------------------------------------
-if ! "$PYTHON" -c 'import ensurepip, venv' >/dev/null 2>&1; then
-    command -v apt-get >/dev/null 2>&1 || die "'$PYTHON -m venv' is unavailable and there is no apt-get"
-    say "installing python3-venv"
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq
-    apt-get install -y -qq --no-install-recommends python3-venv >/dev/null
+packages=()
+"$PYTHON" -c 'import ensurepip, venv' >/dev/null 2>&1 || packages+=(python3-venv)
+# pyusb finds libusb the way this does; without it a USB printer shows "Falta la biblioteca libusb" and prints nothing.
+"$PYTHON" -c 'import ctypes.util, sys; sys.exit(0 if ctypes.util.find_library("usb-1.0") else 1)' \
+    || packages+=(libusb-1.0-0)
+if ((${#packages[@]})); then
+    if command -v apt-get >/dev/null 2>&1; then
+        say "installing ${packages[*]}"
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get update -qq
+        apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
+    elif [[ " ${packages[*]} " == *" python3-venv "* ]]; then
+        die "'$PYTHON -m venv' is unavailable and there is no apt-get"
+    else
+        say "note: libusb-1.0 is not installed and there is no apt-get; USB printers will not work until it is"
+    fi
 fi
 "$PYTHON" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' \
     || die "Python 3.11 or newer is required ($PYTHON is $("$PYTHON" -V 2>&1))"

@@ -9,11 +9,16 @@
 `status=0` turns off the `DLE EOT` status queries for a printer that does not answer them (it would otherwise always
 look offline). `wait_eof` is how long to wait, after sending a job over TCP and closing our side, for the printer to
 close its side: like CUPS's socket backend, that is the confirmation that the printer read the whole job.
+
+The USB connection's status details are Spanish, unlike the other connections': what goes wrong with a USB printer
+(a missing library, udev permissions, another program holding it) is fixed at the box, and the settings page shows
+the detail to whoever is there.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import ipaddress
 import re
 import socket
@@ -71,6 +76,29 @@ def _close(device: Any) -> None:
         device.close()
 
 
+# What a USB failure's errno means for the shop: (state, Spanish sentence with {ids} for vendor:product).
+_USB_NO_PERMISSION = (
+    "Sin permiso para usar la impresora USB {ids}: vuelva a ejecutar provisioning/install.sh (reglas udev)"
+    " y desconecte y conecte la impresora"
+)
+_USB_ERRNO: dict[int, tuple[PrinterState, str]] = {
+    errno.EACCES: (PrinterState.ERROR, _USB_NO_PERMISSION),
+    errno.EPERM: (PrinterState.ERROR, _USB_NO_PERMISSION),
+    errno.EBUSY: (
+        PrinterState.ERROR,
+        "La impresora USB {ids} está ocupada por otro programa (¿CUPS?) o por el controlador usblp del sistema",
+    ),
+    errno.ENODEV: (
+        PrinterState.OFFLINE,
+        "La impresora USB {ids} se desconectó: revise que esté encendida y con el cable conectado",
+    ),
+    errno.ETIMEDOUT: (PrinterState.OFFLINE, "La impresora USB {ids} no recibió los datos a tiempo: ¿está encendida?"),
+}
+_USB_NO_PYUSB = "Falta el paquete pyusb para imprimir por USB: reinstale el programa (provisioning/install.sh)"
+_USB_NO_LIBUSB = "Falta la biblioteca libusb para imprimir por USB: instálela (apt-get install libusb-1.0-0)"
+_USB_NOT_FOUND = "No se encuentra la impresora USB {ids}: revise que esté encendida y con el cable conectado"
+
+
 @dataclass(frozen=True, slots=True)
 class UsbConnection:
     vendor_id: int
@@ -88,36 +116,108 @@ class UsbConnection:
         return f"usb:{self.vendor_id:04x}:{self.product_id:04x}"
 
     def open(self, profile: PrinterProfile) -> Any:
+        from escpos.exceptions import Error as EscposError
         from escpos.printer import Usb
         from escpos.printer.usb import is_usable
 
+        # Missing pyusb or libusb is a configuration problem, not a passing one: ERROR, yet still "unavailable" so
+        # queued jobs wait for the fix instead of being dropped.
         if not is_usable():
-            # A configuration problem, not a passing one; still "unavailable" so queued jobs wait for the fix.
-            raise PrinterUnavailable(
-                PrinterStatus(PrinterState.ERROR, "USB printing needs the pyusb package, which is not installed")
-            )
-        return _open(
-            str(self),
-            lambda: Usb(
-                self.vendor_id,
-                self.product_id,
-                timeout=self.timeout_ms,
-                in_ep=self.in_ep,
-                out_ep=self.out_ep,
-                profile=profile.escpos_profile(),
-            ),
+            raise PrinterUnavailable(PrinterStatus(PrinterState.ERROR, _USB_NO_PYUSB))
+        import usb.core
+
+        device = Usb(
+            self.vendor_id,
+            self.product_id,
+            timeout=self.timeout_ms,
+            in_ep=self.in_ep,
+            out_ep=self.out_ep,
+            profile=profile.escpos_profile(),
         )
+        try:
+            device.open()
+            self._claim(device.device)
+        except usb.core.NoBackendError as exc:  # a ValueError, raised by usb.core.find when no libusb is loadable
+            raise PrinterUnavailable(PrinterStatus(PrinterState.ERROR, _USB_NO_LIBUSB)) from exc
+        except PrinterUnavailable:
+            self.close(device)
+            raise
+        except (OSError, EscposError, ValueError) as exc:  # pyusb raises ValueError for descriptors it cannot use
+            self.close(device)
+            raise PrinterUnavailable(self._failure(exc)) from exc
+        return device
+
+    def _claim(self, usb_device: Any) -> None:
+        """Claim the interfaces now, so a printer that cannot be used (no permission, held by another program, an
+        endpoint it does not have) is reported by `open`, where `status()` expects it, not halfway through a job."""
+        import usb.util
+
+        if usb_device is None:  # python-escpos reports "not found" with an assert, which `python -O` drops
+            raise PrinterUnavailable(PrinterStatus.offline(_USB_NOT_FOUND.format(ids=self._ids)))
+        configuration = usb_device.get_active_configuration()
+        for address in (self.out_ep, self.in_ep) if self.status_queries else (self.out_ep,):
+            # pyusb looks an endpoint up the same way on each transfer (alternate setting 0 unless one was chosen)
+            # and raises ValueError mid-job for an endpoint the printer does not have.
+            interface = next(
+                (
+                    candidate
+                    for candidate in configuration
+                    if candidate.bAlternateSetting == 0
+                    and usb.util.find_descriptor(candidate, bEndpointAddress=address) is not None
+                ),
+                None,
+            )
+            if interface is None:
+                raise PrinterUnavailable(
+                    PrinterStatus(
+                        PrinterState.ERROR,
+                        f"La impresora USB {self._ids} no tiene el endpoint 0x{address:02x}:"
+                        " revise in_ep y out_ep en la conexión de la impresora",
+                    )
+                )
+            usb.util.claim_interface(usb_device, interface)
+
+    @property
+    def _ids(self) -> str:
+        return f"{self.vendor_id:04x}:{self.product_id:04x}"
+
+    def _failure(self, exc: BaseException) -> PrinterStatus:
+        """The status for an exception out of pyusb, or out of python-escpos wrapping one (as the context)."""
+        cause = exc if isinstance(exc, (OSError, ValueError)) else exc.__context__
+        if isinstance(cause, OSError) and cause.errno in _USB_ERRNO:
+            state, sentence = _USB_ERRNO[cause.errno]
+            return PrinterStatus(state, sentence.format(ids=self._ids))
+        if isinstance(cause, OSError):
+            return PrinterStatus.offline(f"La impresora USB {self._ids} no responde ({cause.strerror or cause})")
+        if isinstance(cause, ValueError):
+            return PrinterStatus(PrinterState.ERROR, f"La impresora USB {self._ids} no se pudo configurar ({cause})")
+        return PrinterStatus.offline(_USB_NOT_FOUND.format(ids=self._ids))  # python-escpos's DeviceNotFoundError
 
     def read(self, device: Any) -> bytes:
+        # A USBError stays an OSError here: a status query treats it as "no answer", and `open` has already
+        # reported whatever would make every transfer fail (permissions, busy, endpoints).
         return bytes(device._read())
 
     def write(self, device: Any, data: bytes) -> None:
-        write_raw(device, data)
+        import usb.core
+
+        try:
+            write_raw(device, data)
+        except usb.core.USBError as exc:  # unplugged or switched off mid-job
+            raise PrinterUnavailable(self._failure(exc)) from exc
 
     def finish(self, device: Any) -> None:
         pass  # a USB bulk write returns once the printer has taken the data
 
     def close(self, device: Any) -> None:
+        # python-escpos 3.1's Usb.close releases nothing (it tests an attribute its open never sets): release the
+        # interface and the handle here, so the next conversation, or another program, can claim the printer.
+        usb_device = getattr(device, "device", None)
+        if usb_device is not None:
+            import usb.util
+
+            with contextlib.suppress(Exception):
+                usb.util.dispose_resources(usb_device)
         _close(device)
 
 
@@ -400,7 +500,7 @@ def _parse_tcp(text: str, rest: str, options: _Options) -> TcpConnection:
             raise options.error(f"{host!r} is not an IP address or host name") from None
     port = 9100
     if port_text is not None:
-        if not port_text.isdigit() or not 1 <= int(port_text) <= 65535:
+        if not re.fullmatch(r"[0-9]{1,5}", port_text) or not 1 <= int(port_text) <= 65535:
             raise options.error(f"port {port_text!r} is not a number from 1 to 65535")
         port = int(port_text)
     return TcpConnection(

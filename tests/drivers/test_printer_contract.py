@@ -162,15 +162,28 @@ def test_file_printer_status_is_unverified(tmp_path: Path) -> None:
     assert status.ok and not status.verified
 
 
-def test_usb_without_pyusb_is_reported_not_crashed() -> None:
-    from escpos.printer.usb import is_usable
-
+def test_usb_without_pyusb_is_reported_not_crashed(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("escpos.printer.usb.is_usable", lambda: False)  # whether or not this machine has pyusb
     printer = connect("usb:04b8:0e15", PAPER_80MM)
     status = printer.status()
-    if not is_usable():
-        assert status.state is PrinterState.ERROR and "pyusb" in status.detail
-    else:
-        assert status.state in (PrinterState.OFFLINE, PrinterState.ERROR)  # no such device in the test machine
+    assert status.state is PrinterState.ERROR and "pyusb" in status.detail
+    with pytest.raises(PrinterUnavailable):
+        printer.print(boleta())
+
+
+def test_usb_without_libusb_is_reported_not_crashed(monkeypatch: pytest.MonkeyPatch) -> None:
+    import usb.backend.libusb0
+    import usb.backend.libusb1
+    import usb.backend.openusb
+
+    # Whether or not this machine has libusb: every pyusb backend fails to find its library.
+    for backend in (usb.backend.libusb1, usb.backend.openusb, usb.backend.libusb0):
+        monkeypatch.setattr(backend, "get_backend", lambda *args, **kwargs: None)
+    printer = connect("usb:04b8:0e15", PAPER_80MM)
+    status = printer.status()
+    assert status.state is PrinterState.ERROR and "libusb" in status.detail
+    with pytest.raises(PrinterUnavailable):
+        printer.print(boleta())
 
 
 def test_simulated_previews_drawn_by_two_viewers_at_once_are_whole(tmp_path: Path) -> None:
