@@ -5,12 +5,21 @@ Two files, because the database is replicated off-site and must never carry the 
   DATA_DIR/secrets/backup-s3.json   access key id and secret (0600)
 With neither, the replica is a directory in the data dir, so a demo box shows it working with nothing configured
 (and the status page says it is not off-site).
+
+Each data dir has its own port for Litestream's metrics, chosen free on 127.0.0.1 the first time its settings are
+read or saved and kept in backup.json: two shops on one machine must not both bind the same one, and the app's
+monitor and the supervisor (separate processes) must agree on it across restarts.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import os
+import random
+import socket
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -20,6 +29,14 @@ from appliance.settings import Settings
 
 SETTINGS_FILE = "backup.json"
 KEYS_FILE = "backup-s3.json"
+LOCK_FILE = "backup.json.lock"
+# The port every data dir used before each chose its own. backup.json has always been written with it (it was the
+# default, never something an administrator set), so a stored 9091 means "not chosen yet" and is replaced.
+LEGACY_METRICS_PORT = 9091
+# Chosen below Linux's ephemeral range (32768–60999 by default), where outgoing connections take their local ports
+# and could hold the port when Litestream starts; at random, so two data dirs set up before either Litestream runs
+# are unlikely to pick the same one.
+METRICS_PORTS = range(20000, 32768)
 
 
 class DestinationError(ValueError):
@@ -79,8 +96,9 @@ class BackupSettings:
     retention_days: int = 7
     # The second layer: nightly VACUUM INTO copies on the box itself.
     local_snapshot_days: int = 7
-    # Litestream's Prometheus metrics, only on the loopback interface.
-    metrics_port: int = 9091
+    # Litestream's Prometheus metrics, only on the loopback interface. The legacy value means "not chosen yet":
+    # load() and save() replace it with this data dir's own port.
+    metrics_port: int = LEGACY_METRICS_PORT
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -143,7 +161,21 @@ def _destination_from(data: dict[str, Any], settings: Settings) -> Destination:
 
 
 def load(settings: Settings) -> BackupSettings:
-    """The box's backup settings: backup.json if there is one, the demo default otherwise."""
+    """The box's backup settings: backup.json if there is one, the demo default otherwise.
+
+    The first load in a data dir chooses its metrics port and writes it to backup.json (see the module's docstring).
+    """
+    backup = _read(settings)
+    if backup.metrics_port == LEGACY_METRICS_PORT:
+        with _locked(settings):
+            backup = _read(settings)  # another process may have chosen it while this one waited
+            if backup.metrics_port == LEGACY_METRICS_PORT:
+                backup = replace(backup, metrics_port=choose_metrics_port())
+                _write(settings, backup)
+    return backup
+
+
+def _read(settings: Settings) -> BackupSettings:
     path = settings_path(settings)
     data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
     known = {k: v for k, v in data.items() if k in BackupSettings.__dataclass_fields__ and k != "destination"}
@@ -152,7 +184,40 @@ def load(settings: Settings) -> BackupSettings:
     return backup
 
 
+def choose_metrics_port(candidates: Iterable[int] | None = None) -> int:
+    """A port nothing listens on at 127.0.0.1 now: from `candidates`, else at random from METRICS_PORTS."""
+    tries = candidates if candidates is not None else random.sample(METRICS_PORTS, 100)
+    for port in tries:
+        if port == LEGACY_METRICS_PORT:
+            continue
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        return port
+    raise OSError("no hay un puerto libre en 127.0.0.1 para las métricas de Litestream")
+
+
+@contextlib.contextmanager
+def _locked(settings: Settings) -> Iterator[None]:
+    """Choosing the port and writing it is one step across processes (the app and litestream.service both load)."""
+    path = settings.data_dir / LOCK_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # Read-only is enough for flock, and works on a lock file root left behind (`sudo minimarket backup status`).
+    fd = os.open(path, os.O_RDONLY | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)  # held for a read, a bind and a write
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+
+
 def validate(backup: BackupSettings) -> None:
+    if isinstance(backup.metrics_port, bool) or not isinstance(backup.metrics_port, int):
+        raise DestinationError("El puerto de métricas de Litestream debe ser un número entero.")
+    if not 1024 <= backup.metrics_port <= 65535:
+        raise DestinationError("El puerto de métricas de Litestream debe estar entre 1024 y 65535.")
     if not 0.1 <= backup.sync_interval <= 3600:
         raise DestinationError("El intervalo de sincronización debe estar entre 0,1 s y una hora.")
     if backup.snapshot_interval_hours < 1 or backup.retention_days < 1 or backup.local_snapshot_days < 1:
@@ -163,8 +228,23 @@ def validate(backup: BackupSettings) -> None:
 
 
 def save(settings: Settings, backup: BackupSettings) -> Path:
-    """Write backup.json atomically (the supervisor rereads it at each start)."""
+    """Write backup.json atomically (the supervisor rereads it at each start).
+
+    Settings built without a metrics port (the legacy default) keep the port this data dir already has, or get one.
+    """
     validate(backup)
+    with _locked(settings):
+        if backup.metrics_port == LEGACY_METRICS_PORT:
+            try:
+                stored = _read(settings).metrics_port
+            except (OSError, ValueError):  # a broken backup.json is being replaced: its port goes with it
+                stored = LEGACY_METRICS_PORT
+            chosen = stored if stored != LEGACY_METRICS_PORT else choose_metrics_port()
+            backup = replace(backup, metrics_port=chosen)
+        return _write(settings, backup)
+
+
+def _write(settings: Settings, backup: BackupSettings) -> Path:
     path = settings_path(settings)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")

@@ -40,7 +40,8 @@ def test_default_is_a_directory_in_the_data_dir_and_not_offsite(tmp_path: Path) 
     assert not destination.is_offsite(settings, BackupSettings(FileDestination(tmp_path.parent / "usb")))
 
     cfg = _load(config.write(settings, backup))
-    assert cfg["addr"] == "127.0.0.1:9091"  # metrics only on the loopback interface
+    # Metrics only on the loopback interface, on the data dir's own port (tests/backup/test_metrics_port.py).
+    assert cfg["addr"] == f"127.0.0.1:{backup.metrics_port}"
     assert cfg["socket"]["path"] == str(config.socket_path(settings))
     assert cfg["snapshot"] == {"interval": "24h", "retention": "168h"}
     db = cfg["dbs"][0]
