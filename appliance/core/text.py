@@ -95,3 +95,13 @@ def truncate(text: str, n: int, *, ellipsis: str = "") -> str:
     if len(ellipsis) >= n:
         return text[:n]
     return text[: n - len(ellipsis)] + ellipsis
+
+
+_ASCII_DIGITS = re.compile(r"[0-9]+")
+
+
+def is_digits(text: str, max_len: int = 18) -> bool:
+    """1 to `max_len` ASCII digits. `str.isdigit()` also accepts "²" or "٣", which `int()` refuses or misreads; and
+    past 18 digits a number no longer fits SQLite's integers (past 4.300, Python's `int()` refuses it). A test
+    forbids `isdigit()` in the product's code."""
+    return len(text) <= max_len and _ASCII_DIGITS.fullmatch(text) is not None

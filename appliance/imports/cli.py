@@ -10,7 +10,7 @@ from appliance.core.errors import DomainError
 from appliance.db import migrate
 from appliance.db.engine import Database
 from appliance.imports import products
-from appliance.imports.reader import read_file
+from appliance.imports.reader import MAX_FILE_BYTES, read_upload
 from appliance.settings import Settings
 
 
@@ -18,7 +18,10 @@ async def run(settings: Settings, path: Path, *, confirm: bool, create_categorie
     settings.ensure_dirs()
     migrate.upgrade(settings.database_path, settings.backups_dir)
     try:
-        rows = read_file(path.name, path.read_bytes())  # noqa: ASYNC240 - a one-off CLI read, nothing else waits
+        # One byte past the limit is enough for the reader to refuse a file too big, without loading all of it.
+        with path.open("rb") as file:
+            data = file.read(MAX_FILE_BYTES + 1)
+        rows = await read_upload(path.name, data)
     except (OSError, DomainError) as exc:
         print(f"error: {getattr(exc, 'message', exc)}", file=sys.stderr)
         return 2
