@@ -342,9 +342,9 @@ def _money(value: Decimal) -> str:
     """Prices in whole pesos as "$12.990"; a factura's net unit price may carry decimals: "$840,34"."""
     if value == value.to_integral_value():
         return format_clp(int(value))
-    whole = int(value)
-    cents = round_half_up((abs(value) - abs(whole)) * 100)
-    return f"{format_clp(whole)},{cents:02d}"
+    # Rounded as a whole to the cent, so 840,996 reads "$841,00" (rounding the cents alone printed "$840,100").
+    cents = round_half_up(abs(value) * 100)
+    return f"{'-' if value < 0 else ''}{format_clp(cents // 100)},{cents % 100:02d}"
 
 
 def _quantity(line: ReceiptLine) -> str:

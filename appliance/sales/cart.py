@@ -26,8 +26,7 @@ from appliance.db.models import Customer, Product, Role, User
 from appliance.db.raw import marks, raw, stored_now, tx_state
 from appliance.sales import compliance, fiado, promotions
 from appliance.sii import stamping
-from appliance.sii.amounts import Totals, compute_totals
-from appliance.sii.doctypes import TipoDTE
+from appliance.sii.amounts import Totals
 
 MAX_LINES = 1000  # a boleta holds up to 1.000 Detalle lines
 
@@ -367,7 +366,7 @@ async def view(session: AsyncSession, lane_id: int, *, now: datetime | None = No
     customer = await customer_view(session, cart.customer_id) if cart.customer_id else None
     tipo = cart.document_tipo if customer is not None and customer.can_invoice else 39
     additional = 0
-    if tipo == 33:
+    if tipo == 33 and sold:
         totals = invoice_totals(sold)
         # Deposits are neither IVA nor exempt sales on a factura (GrntDep); shown with the exempt amount here.
         total, net, iva = totals.total, totals.neto, totals.iva
@@ -393,8 +392,9 @@ async def view(session: AsyncSession, lane_id: int, *, now: datetime | None = No
 
 
 def invoice_totals(lines: Sequence[LineView]) -> Totals:
-    """The factura's totals for these lines, computed as stamping will: net prices, IVA and ILA itemised."""
-    return compute_totals(TipoDTE.FACTURA, [stamping.factura_line(line.as_sold()) for line in lines], (), gross=False)
+    """The factura's totals for these lines, computed as stamping will: net prices, IVA and ILA itemised, and the
+    total what the lines cost at shelf prices (the same as a boleta's)."""
+    return stamping.factura_totals([line.as_sold() for line in lines])
 
 
 async def alcohol_refusal(

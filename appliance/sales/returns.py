@@ -28,6 +28,7 @@ from appliance.core.clock import CHILE_TZ
 from appliance.core.errors import DomainError
 from appliance.core.money import cash_rounding, format_clp, round_half_up
 from appliance.core.quantity import line_amount
+from appliance.core.text import is_digits
 from appliance.db.models import (
     Company,
     Customer,
@@ -47,7 +48,6 @@ from appliance.db.models import (
 )
 from appliance.sales import emission, fiado
 from appliance.sii import stamping
-from appliance.sii.amounts import compute_totals
 from appliance.sii.doctypes import TipoDTE, nombre_tipo
 from appliance.sii.spec import CodRef, Reference
 from appliance.stock import service as stock
@@ -132,9 +132,11 @@ async def find_sale(session: AsyncSession, text: str) -> Sale:
     reference = receipt_reference(text)
     if reference is not None:
         return await _sale_of(session, reference)
-    digits = "".join(ch for ch in text if ch.isdigit())
+    digits = "".join(ch for ch in text if is_digits(ch))
     if not digits:
         raise ReturnError("Escriba el N° de boleta (folio) del recibo del cliente.", "not_found")
+    if len(digits) > 18:  # no folio nor sale number is that long, and SQLite could not compare it
+        raise ReturnError(f"No hay una boleta ni una venta N° {digits[:20]}….", "not_found")
     sale_id = await session.scalar(
         select(Document.sale_id).where(Document.tipo == int(TipoDTE.BOLETA), Document.folio == int(digits))
     )
@@ -247,12 +249,9 @@ async def process(
         )
         for i, qty in picked.items()
     ]
+    # What comes back is what was paid for it at shelf prices. A nota for a factura follows the factura's rule (net
+    # lines, IVA and ILA on top, MntTotal kept at the shelf amount: sii/invoice_lines.py), so it totals the same.
     total = sum(amounts.values())
-    if factura:
-        # The nota mirrors the factura: net prices, IVA and ILA on top; what comes back is the nota's own total.
-        total = compute_totals(
-            TipoDTE.NOTA_CREDITO, [stamping.factura_line(line) for line in sold_lines], (), gross=False
-        ).total
     whole = all(rows[i].returned == 0 for i in rows) and all(picked.get(i, 0) == rows[i].line.quantity for i in rows)
     sale_customer = await session.get(Customer, sale.customer_id) if sale.customer_id else None
     to_account, in_money = await _refund_split(session, sale_id, sale_customer, paid, refund_method, total)

@@ -2,7 +2,8 @@
 
 - Boletas (and notas marked MntBruto) have gross lines: MntNeto = round_half_up(afecto / 1,19), IVA = afecto − neto.
 - Facturas have net lines: IVA = round_half_up(MntNeto × 0,19), and each additional tax (ILA) is
-  round_half_up(base × rate) on the net amount of the lines carrying its code, itemised in ImptoReten.
+  round_half_up(base × rate) on the net amount of the lines carrying its code, itemised in ImptoReten. A factura whose
+  net lines come from shelf prices states the total the customer paid (`shelf_total`, see invoice_lines.py).
 - MontoItem = round_half_up(QtyItem × PrcItem − DescuentoMonto) for every line.
 Every amount is an int of pesos, every rounding ROUND_HALF_UP (`appliance.core.money`).
 """
@@ -78,8 +79,16 @@ def compute_totals(
     global_discounts: Sequence[GlobalDiscount] = (),
     *,
     gross: bool,
+    shelf_total: int | None = None,
 ) -> Totals:
-    """The document's totals; raises `DocumentInvalid` for combinations the SII rejects."""
+    """The document's totals; raises `DocumentInvalid` for combinations the SII rejects.
+
+    `shelf_total`: for net lines derived from shelf (gross) prices by `invoice_lines.net_lines`, what the customer was
+    charged. MntTotal is then that amount and IVA takes the rounding remainder, never more than a peso away from
+    round_half_up(MntNeto × 19 %); the ILA stays exactly its rate on its net base.
+    """
+    if gross and shelf_total is not None:
+        raise ValueError("shelf_total is for net lines: gross lines already add up to the shelf total")
     _check_lines(tipo, lines, gross=gross)
     amounts = tuple(line_amount(line.quantity_milli, line.unit_price, line.discount) for line in lines)
     kinds = [_effective_kind(tipo, line) for line in lines]
@@ -113,6 +122,8 @@ def compute_totals(
     else:
         neto, iva = afecto_after, iva_on_net(afecto_after)
         taxes = _additional_taxes(lines, amounts, kinds, afecto, afecto_discount)
+        if shelf_total is not None and not tipo.is_exenta:
+            iva = _iva_to_shelf_total(shelf_total - neto - exento_after - deposito - sum(t.amount for t in taxes), neto)
     if tipo.is_exenta:
         neto = iva = 0
     total = neto + iva + exento_after + deposito + sum(tax.amount for tax in taxes)
@@ -127,6 +138,18 @@ def compute_totals(
         total=total,
         has_afecto=LineKind.AFECTO in kinds,
     )
+
+
+def _iva_to_shelf_total(iva: int, neto: int) -> int:
+    # Net N and N + round(N × 19 %) skip about one total in six (1 × $1.500 has no N), so there the IVA takes the
+    # remaining peso, as on a boleta or a MntBruto document (Formato DTE v2.2: MntNeto field 107, p. 24); §2.2 (p. 10)
+    # says the SII does not reject a document whose IVA differs from MntNeto × tasa. More than that is a bug here.
+    if iva < 0 or abs(iva - iva_on_net(neto)) > 1:
+        raise DocumentInvalid(
+            f"El IVA ({iva}) que deja el total a precio de venta no corresponde al monto neto ({neto}): "
+            "revise los precios de las líneas."
+        )
+    return iva
 
 
 def indicator(tipo: TipoDTE, line: Line) -> int | None:

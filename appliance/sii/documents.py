@@ -58,7 +58,7 @@ def build_dte(spec: DocumentSpec, caf: Caf, *, signed_at: datetime | None = None
     _check_spec(spec, caf)
     tipo = spec.tipo
     gross = spec.uses_gross_prices
-    totals = compute_totals(tipo, spec.lines, spec.global_discounts, gross=gross)
+    totals = compute_totals(tipo, spec.lines, spec.global_discounts, gross=gross, shelf_total=spec.shelf_total)
     if tipo.is_boleta and totals.total < 1:
         raise DocumentInvalid("El monto mínimo de una boleta es $1.")
     stamped_at = signed_at if signed_at is not None else spec.issued_at

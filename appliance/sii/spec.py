@@ -130,6 +130,8 @@ class DocumentSpec:
     references: tuple[Reference, ...] = ()
     gross_prices: bool | None = None
     payment_form: int | None = None  # FmaPago on DTE_v10: 1 contado, 2 crédito, 3 sin costo
+    # Net lines made from shelf prices (`invoice_lines.net_lines`): the total the customer paid, which MntTotal keeps.
+    shelf_total: int | None = None
 
     @property
     def uses_gross_prices(self) -> bool:

@@ -22,9 +22,10 @@ from appliance.core.rut import Rut
 from appliance.db.models import Company, Customer
 from appliance.db.raw import marks, raw, stored, stored_datetime
 from appliance.sii import folios
+from appliance.sii.amounts import Totals, compute_totals
 from appliance.sii.certificate import Certificate, CertificateStore, load_pkcs12
 from appliance.sii.doctypes import TipoDTE
-from appliance.sii.invoice_lines import net_line
+from appliance.sii.invoice_lines import ShelfLine, net_lines, shelf_total
 from appliance.sii.service import IssuedDocument, issue_document
 from appliance.sii.spec import ANONYMOUS_BUYER, Buyer, DocumentSpec, Issuer, Line, LineKind, Reference
 
@@ -92,27 +93,32 @@ def load_certificate(secrets_dir: Path, now: datetime) -> Certificate:
     return certificate
 
 
-def factura_line(line: SoldLine, *, weighed: bool = False, code: str = "") -> Line:
-    """Shelf prices are gross; a factura (and its notas) carries net ones with IVA and ILA itemised on top."""
-    return net_line(
-        line.description,
-        line.quantity,
-        line.unit_price,
-        line.discount,
+def shelf_line(line: SoldLine, product: tuple[str, str] | None = None) -> ShelfLine:
+    """A sold line as a factura's net lines are made from it. `product` (its unit and internal code) only decides
+    UnmdItem and CdgItem, never an amount."""
+    return ShelfLine(
+        name=line.description,
+        quantity_milli=line.quantity,
+        unit_price=line.unit_price,
+        discount=line.discount,
         exempt=line.tax == "exento",
         deposit=line.deposit,
         ila_code=line.additional_tax,
-        weighed=weighed,
-        code=code,
+        weighed=product[0] == "kg" if product else False,
+        code=product[1] if product else "",
+        note=line.note,
     )
 
 
-def _spec_line(tipo: TipoDTE, line: SoldLine, product: tuple[str, str] | None, gross_prices: bool | None) -> Line:
-    """`product`: its unit and internal code."""
-    weighed = product[0] == "kg" if product else False
-    code = product[1] if product else ""
-    if not tipo.is_boleta and gross_prices is not True:
-        return factura_line(line, weighed=weighed, code=code)
+def factura_totals(lines: Sequence[SoldLine]) -> Totals:
+    """The totals of a factura for lines sold at shelf prices, computed as `stamp` will: net lines, IVA and ILA
+    itemised, and MntTotal equal to what the lines cost at the counter (see invoice_lines.py)."""
+    shelf = [shelf_line(line) for line in lines]
+    return compute_totals(TipoDTE.FACTURA, net_lines(shelf), (), gross=False, shelf_total=shelf_total(shelf))
+
+
+def _spec_line(line: SoldLine, product: tuple[str, str] | None) -> Line:
+    """A gross line (a boleta's, or a nota's that corrects one). `product`: its unit and internal code."""
     kind = LineKind.DEPOSITO if line.deposit else LineKind.EXENTO if line.tax == "exento" else LineKind.AFECTO
     return Line(
         name=line.description,
@@ -120,8 +126,8 @@ def _spec_line(tipo: TipoDTE, line: SoldLine, product: tuple[str, str] | None, g
         unit_price=line.unit_price,
         discount=line.discount,
         kind=kind,
-        weighed=weighed,
-        code=code,
+        weighed=product[0] == "kg" if product else False,
+        code=product[1] if product else "",
         description=line.note,
     )
 
@@ -198,6 +204,14 @@ async def stamp(
             f"SELECT id, unit, code FROM products WHERE id IN ({marks(len(ids))})", ids
         )
     }
+    total: int | None = None
+    if not tipo.is_boleta and gross_prices is not True:
+        # Shelf prices are gross; a factura (and its notas) carries net ones with IVA and ILA itemised on top, and
+        # still totals what the customer paid.
+        shelf = [shelf_line(line, products.get(line.product_id)) for line in lines]
+        spec_lines, total = net_lines(shelf), shelf_total(shelf)
+    else:
+        spec_lines = tuple(_spec_line(line, products.get(line.product_id)) for line in lines)
     caf_file, folio = await folios.take(session, tipo, now=now)
     caf = folios.load_caf(secrets_dir, caf_file)
     spec = DocumentSpec(
@@ -205,11 +219,12 @@ async def stamp(
         folio=folio,
         issued_at=now,
         issuer=issuer(company),
-        lines=tuple(_spec_line(tipo, line, products.get(line.product_id), gross_prices) for line in lines),
+        lines=spec_lines,
         buyer=buyer or ANONYMOUS_BUYER,
         payment_form=payment_form if not tipo.is_boleta else None,
         references=references,
         gross_prices=gross_prices,
+        shelf_total=total,
     )
     issued = issue_document(spec, caf, certificate, now)
     document_id = await sql.run(

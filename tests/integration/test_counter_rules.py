@@ -327,7 +327,8 @@ async def test_factura_at_the_counter_with_net_prices_and_ila_and_its_nota(db: D
         await cart.confirm_age(s, 1, user_id=1)
         view = await cart.view(s, 1, now=NOW)
     assert view.document_tipo == 33
-    assert abs(view.total - (23_940 + 1_580)) <= 2  # net + IVA + ILA comes back to the shelf price ± rounding
+    # Net + IVA + ILA come back to the shelf prices exactly: the customer pays what a boleta would say.
+    assert view.total == 23_940 + 1_580
     result = await _pay(db, [Tender(M.TRANSFERENCIA, view.total, "TRX-1")])
     assert result.tipo == 33
     xml = await _document(db, result.sale_id)
@@ -405,9 +406,9 @@ async def test_factura_totals_split_iva_ila_and_deposits_and_survive_a_free_unit
         await cart.add_product(s, 1, await _product(s, "B1"), 1_000)  # $1.200, ILA 271 (18 %)
         await cart.answer_envase(s, 1, 1, brings=False)  # + $300 deposit
         view = await cart.view(s, 1, now=NOW)
-        # 1.200 / 1,37 = 875,91 net → IVA 166, ILA 158; the deposit apart: 875 + 166 + 158 + 300 ≈ 1.500.
+        # 1.200 / 1,37 = 875,91 net → 876, IVA 166, ILA 158; the deposit apart: 876 + 166 + 158 + 300 = 1.500.
         assert view.additional_tax == 158 and view.iva == 166 and view.exempt == 300
-        assert view.net + view.iva + view.additional_tax + view.exempt == view.total
+        assert view.net + view.iva + view.additional_tax + view.exempt == view.total == 1_500
         draft, errors = promotion_store.parse_form(
             {"name": "Yogur 2x1", "kind": "nxm", "quantity": "2", "pay": "1", "products": "Y1", "active": "on"}, []
         )
@@ -415,7 +416,69 @@ async def test_factura_totals_split_iva_ila_and_deposits_and_survive_a_free_unit
         await cart.add_product(s, 1, await _product(s, "Y1"), 2_000)  # one of the two is free
         view = await cart.view(s, 1, now=NOW)
     yogurt = next(line for line in view.lines if line.description.startswith("Yogur"))
-    assert yogurt.discount == 790 and view.total > 1_500  # no crash on the free unit's net discount
+    assert yogurt.discount == 790 and view.total == 1_500 + 790  # the free unit goes as a net discount
+
+
+async def test_a_factura_of_three_at_a_thousand_totals_three_thousand(db: Database) -> None:
+    """Three $1.000 products: made net line by line (840 each) the factura said 2.520 + IVA 479 = $2.999 while the
+    counter had said $3.000. Its net is now chosen for the whole document: 2.521 + 479 = 3.000, and so are its notas."""
+    from appliance.devices.receipts import sale_receipt
+    from drivers.printing import PAPER_58MM, render_escpos
+    from tests.drivers.escpos_parse import parse
+
+    async with db.write() as s:
+        roble = await s.scalar(select(Customer).where(Customer.rut == "77123456-9"))
+        assert roble is not None
+        await cart.set_customer(s, 1, roble.id, factura=True)
+        assert (await cart.view(s, 1, now=NOW)).total == 0  # factura chosen before the first scan: nothing to split
+        for code in ("P1", "P2", "P3"):
+            fields = {"code": code, "name": f"Galletas {code}", "price": "1.000"}
+            await catalog.create(s, parse_product(fields), user_id=None)
+            await cart.add_product(s, 1, await _product(s, code), 1_000)
+        view = await cart.view(s, 1, now=NOW)
+    assert view.document_tipo == 33 and (view.total, view.net, view.iva, view.additional_tax) == (3_000, 2_521, 479, 0)
+    result = await _pay(db, [Tender(M.EFECTIVO, 5_000)])
+    assert result.tipo == 33 and result.total == 3_000 and result.settlement.payments[0].change == 2_000
+    xml = await _document(db, result.sale_id)
+    assert schema_errors(SchemaKind.DTE, xml) == ()
+    totales = f".//{SII}Encabezado/{SII}Totales/{SII}"
+    assert [xml.findtext(totales + tag) for tag in ("MntNeto", "IVA", "MntTotal")] == ["2521", "479", "3000"]
+    assert xml.findtext(f".//{SII}IdDoc/{SII}MntBruto") is None  # net lines with IVA on top
+    assert [m.text for m in xml.iter(f"{SII}MontoItem")] == ["841", "840", "840"]
+    async with db.read() as s:
+        sale = await s.get(Sale, result.sale_id)
+        paper = parse(render_escpos(await sale_receipt(s, result.sale_id), PAPER_58MM)).text
+    assert sale is not None and (sale.total, sale.net, sale.iva) == (3_000, 2_521, 479)
+    assert "$3.000" in paper and "$2.521" in paper and "$479" in paper and "$2.999" not in paper
+
+    async def give_back(codes: tuple[str, ...]) -> Document:
+        async with db.write() as s:
+            lines = list(await s.scalars(select(SaleLine).where(SaleLine.sale_id == result.sale_id)))
+            ids = {(await _product(s, code)).id for code in codes}
+            back = await returns.process(
+                s,
+                db.path.parent / "secrets",
+                sale_id=result.sale_id,
+                lane_id=1,
+                quantities={line.id: line.quantity for line in lines if line.product_id in ids},
+                to_merma=set(),
+                refund_method="efectivo",
+                reason="no era la marca",
+                user_id=1,
+                approver=await _user(s, "sergio"),
+                now=NOW,
+            )
+            nota = await s.get(Document, back.document_id)
+        assert nota is not None and nota.tipo == 61 and back.total == nota.total
+        return nota
+
+    one, two = await give_back(("P1",)), await give_back(("P2", "P3"))
+    assert (one.total, two.total) == (1_000, 2_000)  # what those products cost at the counter, nothing lost
+    for nota in (one, two):
+        nota_xml = parse_latin1(nota.signed_xml)
+        assert schema_errors(SchemaKind.DTE, nota_xml) == ()
+        neto, iva, total = (int(nota_xml.findtext(totales + tag) or 0) for tag in ("MntNeto", "IVA", "MntTotal"))
+        assert neto + iva == total == nota.total and nota_xml.findtext(f".//{SII}TpoDocRef") == "33"
 
 
 async def test_a_new_quantity_does_not_stretch_what_was_decided_for_the_old_one(db: Database) -> None:
