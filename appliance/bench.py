@@ -29,6 +29,13 @@ The off-site copy runs as on a box (Litestream, here to a folder in the data dir
 holds everything: a shop just built is first copied whole (~80 MB for the default shop), a one-off a box pays at
 installation, not the counter's steady state. So is a shop reused from DIR whose WAL was checkpointed away while
 Litestream was not running (the set-up's own writes, before the server starts).
+
+`--login-flood N` measures the counter under a password-guessing attack: for the whole measured phase, N clients in a
+process of their own (bench_client.py) post wrong passwords to /login as fast as the server answers; their answers,
+counted by status, are reported under "login_flood".
+
+The bench sells, pairs tablets and sets the cashier's PIN: it only runs in a shop it built or the demo shop (the same
+builder makes both), never in any other data directory (refusal()).
 """
 
 from __future__ import annotations
@@ -39,6 +46,7 @@ import json
 import logging
 import os
 import random
+import re
 import socket
 import sqlite3
 import statistics
@@ -60,7 +68,65 @@ from appliance.db.raw import marks
 from appliance.jobs.print_store import PRINT_KINDS
 from appliance.settings import Settings
 
-PIN = "2580"
+# The bench sells as the demo's cashier, with the demo's PIN: a demo shop it runs on keeps the PIN its README gives.
+CASHIER, PIN = "cajero", "1234"
+DEMO_HINT = "minimarket demo"
+_CSRF = (
+    re.compile(r'<meta name="csrf-token" content="([^"]+)"'),
+    re.compile(r'name="_csrf_token" value="([^"]+)"'),
+)
+# What the tablets scan: products the counter sells without a question (no «¿trae envase?», no age check).
+_BARCODES_SQL = (
+    "SELECT b.code FROM product_barcodes b JOIN products p ON p.id = b.product_id "
+    "WHERE p.active AND p.unit = 'unit' AND NOT p.age_restricted AND p.container_product_id IS NULL"
+)
+
+
+class NotABenchShop(Exception):
+    """The data directory holds a shop the bench must not sell in; the message says why, for people."""
+
+
+def refusal(data_dir: Path) -> str | None:
+    """Why the bench will not run on `data_dir`, or None. It builds its own shop in an empty (or new) folder, and
+    reuses a shop only when it is one it built or the demo shop (both made by `minimarket demo`'s builder): it sells
+    there, pairs tablets and sets the cashier's PIN, which it must never do to a real shop."""
+    from appliance.demo.people import generate_company
+
+    if not data_dir.exists() or not any(data_dir.iterdir()):
+        return None
+    database = Settings.load(data_dir).database_path
+    if not database.exists():
+        return (
+            f"error: {data_dir} no está vacía y no tiene una tienda: indique una carpeta vacía (o nueva) para que el "
+            "benchmark construya en ella su tienda de prueba"
+        )
+    not_ours = (
+        f"error: {data_dir} no es una tienda de prueba del benchmark ni de demostración ({DEMO_HINT}): el benchmark "
+        "vende, empareja tablets y cambia el PIN del cajero, así que solo corre en una de esas. Indique una carpeta "
+        "vacía (o ninguna) para que construya la suya"
+    )
+    try:
+        conn = sqlite3.connect(f"{database.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            company = conn.execute("SELECT rut, environment FROM company WHERE id = 1").fetchone()
+            cashier = conn.execute(
+                "SELECT count(*) FROM users WHERE username = ? AND role = 'cajero' AND active", (CASHIER,)
+            ).fetchone()[0]
+            sellable = conn.execute(f"SELECT count(*) FROM ({_BARCODES_SQL} LIMIT 1)").fetchone()[0]
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return not_ours  # not even the tables of a shop
+    if company is None or tuple(company) != (generate_company().rut, "certificacion"):
+        return not_ours
+    if not cashier:
+        return (
+            f"error: {data_dir} es una tienda de demostración, pero sin el usuario «{CASHIER}» (cajero, activo) con el "
+            "que venden las tablets del benchmark"
+        )
+    if not sellable:
+        return f"error: {data_dir} es una tienda de demostración, pero sin productos con código de barras para vender"
+    return None
 
 
 @dataclass
@@ -108,8 +174,11 @@ async def build_shop(settings: Settings, *, catalog: int, history: int, tablets:
         now = datetime.now(UTC)
         tokens = []
         async with db.write() as s:
-            cashier = await s.scalar(select(User).where(User.role == "cajero").limit(1))
-            assert cashier is not None
+            cashier = await s.scalar(
+                select(User).where(User.username == CASHIER, User.role == "cajero", User.active).limit(1)
+            )
+            if cashier is None:
+                raise NotABenchShop(f"error: la tienda no tiene el usuario «{CASHIER}» (cajero, activo)")
             await pins.set_pin(s, cashier.id, PIN, actor_id=None)
             for n in range(tablets):
                 code = f"bench-{n + 1}"
@@ -127,15 +196,34 @@ async def build_shop(settings: Settings, *, catalog: int, history: int, tablets:
     return tokens
 
 
+def _csrf_token(html: str) -> str | None:
+    """The page's CSRF token: its `<meta name="csrf-token">`, else a form's `_csrf_token` hidden input."""
+    for pattern in _CSRF:
+        if found := pattern.search(html):
+            return found.group(1)
+    return None
+
+
 async def _sign_in(client: httpx.AsyncClient, token: str) -> dict[str, str]:
-    """PIN sign-in and an open cash session: the headers the tablet's requests carry from then on."""
+    """PIN sign-in and an open cash session: the headers the tablet's requests carry from then on.
+
+    The CSRF token is read again from a page served after each step that may change the session (the PIN, the cash
+    session): a server that binds the token to the session gives a new one then, and one that does not, the same."""
     _device, user_id, _lane = token.split("|")
     page = await client.get("/caja/pin")
-    csrf = page.text.split('name="_csrf_token" value="')[1].split('"')[0]
-    await client.post("/caja/pin", data={"user_id": user_id, "pin": PIN, "_csrf_token": csrf})
+    csrf = _csrf_token(page.text)
+    if csrf is None:
+        raise RuntimeError(f"GET /caja/pin: {page.status_code}, sin formulario de PIN")
+    signed = await client.post("/caja/pin", data={"user_id": user_id, "pin": PIN, "_csrf_token": csrf})
+    if signed.status_code >= 400:
+        raise RuntimeError(f"POST /caja/pin: {signed.status_code}, la tablet no pudo ingresar con el PIN")
     turno = await client.get("/caja/turno")
+    csrf = _csrf_token(turno.text) or csrf
     if "Abrir caja" in turno.text:
-        await client.post("/caja/turno/abrir", data={"opening_float": "50000", "_csrf_token": csrf})
+        opened = await client.post("/caja/turno/abrir", data={"opening_float": "50000", "_csrf_token": csrf})
+        if opened.status_code >= 400:
+            raise RuntimeError(f"POST /caja/turno/abrir: {opened.status_code}, no se pudo abrir la caja")
+        csrf = _csrf_token((await client.get("/caja/turno")).text) or csrf
     return {"X-CSRFToken": csrf, "Accept": "application/json"}
 
 
@@ -279,6 +367,7 @@ def run(
     data_dir: Path | None,
     pace: float = 0.0,
     saturation_seconds: float = 15.0,
+    login_flood: int = 0,
 ) -> dict[str, Any]:
     # One line per request would cost the clients CPU that the server shares.
     logging.getLogger("httpx").setLevel(logging.WARNING)
@@ -291,14 +380,7 @@ def run(
         build_s = time.perf_counter() - started
         migrate.upgrade(settings.database_path, settings.backups_dir)
         conn = sqlite3.connect(settings.database_path)
-        barcodes = [
-            r[0]
-            for r in conn.execute(
-                "SELECT b.code FROM product_barcodes b JOIN products p ON p.id = b.product_id "
-                "WHERE p.active AND p.unit = 'unit' AND NOT p.age_restricted AND p.container_product_id IS NULL "
-                "ORDER BY random() LIMIT 2000"
-            )
-        ]
+        barcodes = [r[0] for r in conn.execute(f"{_BARCODES_SQL} ORDER BY random() LIMIT 2000")]
         words = [r[0].split()[0].lower() for r in conn.execute("SELECT name FROM products ORDER BY random() LIMIT 300")]
         conn.close()
         with socket.socket() as s:
@@ -324,6 +406,7 @@ def run(
             env=env,
         )
         base = f"http://127.0.0.1:{port}"
+        flood_figures: dict[str, Any] | None = None
         try:
             deadline = time.monotonic() + 60
             while time.monotonic() < deadline:
@@ -334,11 +417,16 @@ def run(
                     time.sleep(0.1)
             backup_wait = asyncio.run(_backup_caught_up(settings))
 
-            def drive(phase_seconds: float, phase_pace: float, rounds: int | None = None) -> dict[str, Any]:
+            def drive(
+                phase_seconds: float, phase_pace: float, rounds: int | None = None, flood: int = 0
+            ) -> dict[str, Any]:
                 samples = Samples()
 
                 async def tablets_selling() -> tuple[int, float, float, float]:
+                    nonlocal flood_figures
                     async with contextlib.AsyncExitStack() as stack:
+                        # The flood's process starts first, so its start-up overlaps the tablets signing in.
+                        flooding = await stack.enter_async_context(LoginFlood(port, flood)) if flood else None
                         clients = [
                             await stack.enter_async_context(
                                 httpx.AsyncClient(base_url=base, cookies={"mm_device": token.split("|")[0]}, timeout=30)
@@ -353,6 +441,8 @@ def run(
                         ]
                         for tablet in tablets:
                             stack.push_async_callback(tablet.close)
+                        if flooding is not None:
+                            await flooding.start()
                         cpu_before, machine_before = _cpu_seconds(server.pid), _machine_cpu()
                         wall = time.perf_counter()
                         sold = await asyncio.gather(
@@ -363,6 +453,8 @@ def run(
                         )
                         wall = time.perf_counter() - wall
                         steal = _steal_pct(machine_before, _machine_cpu())
+                        if flooding is not None:
+                            flood_figures = await flooding.stop()
                         return sum(sold), wall, _cpu_seconds(server.pid) - cpu_before, steal
 
                 sold, wall, cpu, steal = asyncio.run(tablets_selling())
@@ -371,7 +463,7 @@ def run(
             # One sale per tablet first, not measured: the first receipt, template and certificate load once per boot.
             drive(60, 0.0, rounds=1)
             prints_wait = _prints_drained(settings.database_path)
-            measured = drive(seconds, pace)
+            measured = drive(seconds, pace, flood=login_flood)
             saturation = drive(saturation_seconds, 0.0) if pace > 0 else None
             peak = _peak_mb(server.pid)
         finally:
@@ -395,7 +487,71 @@ def run(
     }
     if saturation is not None:
         result["saturation"] = {"seconds": saturation_seconds, **saturation}
+    if flood_figures is not None:
+        result["login_flood"] = flood_figures
     return result
+
+
+class LoginFlood:
+    """`--login-flood N`: N clients posting wrong passwords to /login for the whole measured phase, from a process
+    of their own (bench_client.py) so that their CPU is not spent inside the tablets' event loop. The process only
+    connects to 127.0.0.1; it floods from start() to stop(), and ends by itself if the bench goes away (its input
+    closes) or after its own time limit."""
+
+    LIMIT = 3_600.0
+
+    def __init__(self, port: int, clients: int) -> None:
+        self._port, self._clients = port, clients
+        self._process: asyncio.subprocess.Process | None = None
+
+    async def __aenter__(self) -> LoginFlood:
+        self._process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "appliance.bench_client",
+            "--port",
+            str(self._port),
+            "--clients",
+            str(self._clients),
+            "--limit",
+            str(self.LIMIT),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+        )
+        return self
+
+    async def _line(self, within: float) -> str:
+        assert self._process is not None and self._process.stdout is not None
+        return (await asyncio.wait_for(self._process.stdout.readline(), within)).decode().strip()
+
+    async def _say(self, word: str) -> None:
+        assert self._process is not None and self._process.stdin is not None
+        self._process.stdin.write(f"{word}\n".encode())
+        await self._process.stdin.drain()
+
+    async def start(self) -> None:
+        """Once every flooding client holds its login form: the flood begins."""
+        ready = await self._line(120)
+        if ready != "listo":
+            raise RuntimeError(f"la inundación de /login no arrancó ({ready or 'sin respuesta'})")
+        await self._say("go")
+
+    async def stop(self) -> dict[str, Any]:
+        await self._say("stop")
+        figures: dict[str, Any] = json.loads(await self._line(60))
+        return figures
+
+    async def __aexit__(self, *exc: object) -> None:
+        process, self._process = self._process, None
+        if process is None:
+            return
+        if process.stdin is not None:
+            process.stdin.close()  # the end of its input: it stops flooding
+        try:
+            await asyncio.wait_for(process.wait(), 10)
+        except TimeoutError:
+            process.kill()
+            await process.wait()
 
 
 def _figures(samples: Samples, sold: int, wall: float, cpu: float, steal: float) -> dict[str, Any]:
@@ -419,23 +575,27 @@ def main(
     data_dir: Path | None,
     pace: float = 0.0,
     saturation_seconds: float = 15.0,
+    login_flood: int = 0,
 ) -> int:
-    if (
-        data_dir is not None
-        and data_dir.exists()
-        and any(data_dir.iterdir())
-        and not (data_dir / "minimarket.sqlite").exists()
-    ):
-        print(f"error: {data_dir} no está vacía y no tiene una tienda", file=sys.stderr)
+    if login_flood < 0:
+        print("error: --login-flood debe ser 0 o más clientes", file=sys.stderr)
         return 2
-    result = run(
-        tablets=tablets,
-        seconds=seconds,
-        catalog=catalog,
-        history=history,
-        data_dir=data_dir,
-        pace=pace,
-        saturation_seconds=saturation_seconds,
-    )
+    if data_dir is not None and (why := refusal(data_dir)):
+        print(why, file=sys.stderr)
+        return 2
+    try:
+        result = run(
+            tablets=tablets,
+            seconds=seconds,
+            catalog=catalog,
+            history=history,
+            data_dir=data_dir,
+            pace=pace,
+            saturation_seconds=saturation_seconds,
+            login_flood=login_flood,
+        )
+    except NotABenchShop as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
     print(json.dumps(result))
     return 0

@@ -202,7 +202,14 @@ def cmd_bench(args: argparse.Namespace) -> int:
     from appliance import bench
 
     return bench.main(
-        args.tablets, args.seconds, args.catalog, args.history, args.data_dir, args.pace, args.saturation_seconds
+        args.tablets,
+        args.seconds,
+        args.catalog,
+        args.history,
+        args.data_dir,
+        args.pace,
+        args.saturation_seconds,
+        login_flood=args.login_flood,
     )
 
 
@@ -225,7 +232,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("demo", parents=[common], help="crea (la primera vez) y atiende la tienda de demostración")
     p.add_argument("--host", default="0.0.0.0")
     p.add_argument("--port", type=int, default=8000)
-    p.add_argument("--history-days", type=int, default=0, help="genera N días de ventas pasadas (para reportes)")
+    p.add_argument(
+        "--history-days",
+        type=int,
+        default=0,
+        help="ventas pasadas (para reportes) en los N días hasta ayer que aún no tengan ventas",
+    )
     p.add_argument("--no-serve", action="store_true", help="solo prepara los datos")
     p.set_defaults(func=cmd_demo)
 
@@ -269,6 +281,13 @@ def build_parser() -> argparse.ArgumentParser:
         type=float,
         default=15.0,
         help="con --pace, segundos de la medición a toda velocidad que le sigue",
+    )
+    p.add_argument(
+        "--login-flood",
+        type=int,
+        default=0,
+        metavar="N",
+        help="N clientes, en otro proceso, prueban contraseñas erradas en /login durante toda la medición",
     )
     p.set_defaults(func=cmd_bench)
 

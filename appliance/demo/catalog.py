@@ -24,6 +24,7 @@ from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from appliance.core.barcodes import ean_check_digit
+from appliance.core.text import is_digits
 
 Unit = Literal["unit", "kg"]
 Tax = Literal["afecto", "exento"]
@@ -1629,7 +1630,7 @@ def _short_name(head: str, size: str) -> str:
     if len(" ".join(words)) > room:
         words = [word for word in words if word.lower() not in _FILLER]
     while len(" ".join(words)) > room:
-        candidates = [i for i, word in enumerate(words) if len(word) > 3 and not word[0].isdigit()]
+        candidates = [i for i, word in enumerate(words) if len(word) > 3 and not is_digits(word[0])]
         if not candidates:
             break
         longest = max(candidates, key=lambda i: len(words[i]))

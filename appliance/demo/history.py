@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import itertools
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -44,16 +45,47 @@ class _Item:
     cost_e4: int  # average cost in ten-thousandths, as the Cost column stores it
 
 
+def last_days(days: int, today: date) -> list[date]:
+    """The `days` days before `today`, oldest first: a history never has sales in the future."""
+    return [today - timedelta(days=back) for back in range(days, 0, -1)]
+
+
+async def days_without_sales(session: AsyncSession, days: Sequence[date]) -> list[date]:
+    """Those of `days` (Chile's calendar) on which the shop has no sale yet, oldest first."""
+    empty = []
+    for day in sorted(days):
+        start = datetime.combine(day, time(), tzinfo=CHILE_TZ)
+        end = datetime.combine(day + timedelta(days=1), time(), tzinfo=CHILE_TZ)
+        # One index seek per day (ix_sales_at); the bounds are local midnights, stored in UTC like every `at`.
+        if await session.scalar(select(Sale.id).where(Sale.at >= start, Sale.at < end).limit(1)) is None:
+            empty.append(day)
+    return empty
+
+
 async def generate(
-    session: AsyncSession, *, days: int = 0, sales: int = 0, end: datetime | None = None, seed: int = 5
+    session: AsyncSession,
+    *,
+    days: int = 0,
+    sales: int = 0,
+    end: datetime | None = None,
+    seed: int = 5,
+    dates: Sequence[date] = (),
 ) -> int:
-    """Write `sales` sales (or about 200 a day for `days` days) ending at `end`. Returns how many were written."""
-    rng = random.Random(seed)
-    total = sales or days * 200
+    """Write `sales` sales (or about 200 a day) over `dates`, or over the `days` days before `end`. Returns how many
+    were written."""
+    if dates:
+        day_list = sorted(dates)
+        # Another stretch of days than a previous fill's: another seed, or each day would repeat the first's sales.
+        rng = random.Random(seed * 1_000_003 + day_list[0].toordinal())
+        total = sales or len(day_list) * 200
+    else:
+        rng = random.Random(seed)
+        total = sales or days * 200
+        span_days = max(days, total // 200, 1)
+        # Up to yesterday: no sale in the future.
+        day_list = last_days(span_days, (end or datetime.now(CHILE_TZ)).date())
     if total <= 0:
         return 0
-    span_days = max(days, total // 200, 1)
-    end = end or datetime.now(CHILE_TZ)
     items = [
         _Item(p.id, p.short_name, p.price, p.unit, p.tax, p.additional_tax, int(p.avg_cost * COST_SCALE))
         for p in await session.scalars(select(Product).where(Product.active, Product.price > 0))
@@ -70,12 +102,11 @@ async def generate(
     next_number = int(await session.scalar(select(func.coalesce(func.max(Sale.number), 0))) or 0) + 1
     next_id = int(await session.scalar(select(func.coalesce(func.max(Sale.id), 0))) or 0) + 1
     hours = [8 + h for h, w in enumerate(HOURLY) for _ in range(w)]
-    start_day = end.date() - timedelta(days=span_days)  # up to yesterday: no sale in the future
 
     batches: dict[str, list[tuple[object, ...]]] = {"sales": [], "lines": [], "payments": [], "moves": []}
     deltas: dict[int, int] = {}
     for n in range(total):
-        day = start_day + timedelta(days=n * span_days // total)
+        day = day_list[n * len(day_list) // total]
         at = datetime(
             day.year, day.month, day.day, rng.choice(hours), rng.randrange(60), rng.randrange(60), tzinfo=CHILE_TZ
         )
@@ -139,7 +170,7 @@ async def generate(
     await _flush(session, batches)
     # The shop restocked what it sold: one receipt per product at the start of the period. Sales and restock
     # cancel out, so levels stay where the opening stock left them instead of thousands below zero.
-    restock_at = _stamp(datetime(start_day.year, start_day.month, start_day.day, 7, 30, tzinfo=CHILE_TZ))
+    restock_at = _stamp(datetime.combine(day_list[0], time(7, 30), tzinfo=CHILE_TZ))
     costs = {item.id: item.cost_e4 for item in items}
     await _flush(session, {"restock": [(restock_at, pid, sala, -delta, costs[pid]) for pid, delta in deltas.items()]})
     return total

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from sqlalchemy import insert, select
@@ -59,6 +59,24 @@ class DemoSummary:
     created: bool
     products: int
     seconds: float
+    history_days: int = 0  # days of past sales asked for (the ones before today)
+    history_filled: int = 0  # of those, the days that had no sale and got their history now
+    history_sales: int = 0
+
+    def history_message(self) -> str | None:
+        if not self.history_days:
+            return None
+        if not self.history_filled:
+            days = self.history_days
+            return f"Historial ya generado: los {days} días hasta ayer ya tienen ventas; no se agregó nada."
+        message = f"Historial generado: {_miles(self.history_sales)} ventas en {self.history_filled} días"
+        if self.history_filled < self.history_days:
+            message += f" (los otros {self.history_days - self.history_filled} ya tenían ventas)"
+        return message + "."
+
+
+def _miles(n: int) -> str:
+    return f"{n:,}".replace(",", ".")  # 12.000, as Chile writes it
 
 
 async def _seed(session: AsyncSession, settings: Settings) -> int:
@@ -195,14 +213,20 @@ async def ensure_demo(settings: Settings, *, history_days: int = 0) -> int:
     summary = await build(settings, history_days=history_days)
     if summary.created:
         print(f"Tienda de demostración creada: {summary.products} productos ({summary.seconds:.1f} s).", flush=True)
+    if message := summary.history_message():
+        print(message, flush=True)
     return 0
 
 
-async def build(settings: Settings, *, history_days: int = 0) -> DemoSummary:
+async def build(settings: Settings, *, history_days: int = 0, today: date | None = None) -> DemoSummary:
+    """The demo shop, unless the data directory has it; with `history_days`, past sales on each of the days before
+    `today` that has none yet. So a second run with the same days adds nothing, and a run days later fills only the
+    days since (a day with sales, generated or sold at the demo's counter, is never given more)."""
     started = time.perf_counter()
     settings.ensure_dirs()
     migrate.upgrade(settings.database_path, settings.backups_dir)
     db = Database(settings.database_path)
+    filled = sales = 0
     try:
         async with db.read() as session:
             exists = await session.get(Company, 1) is not None
@@ -210,15 +234,26 @@ async def build(settings: Settings, *, history_days: int = 0) -> DemoSummary:
         if not exists:
             async with db.write() as session:
                 count = await _seed(session, settings)
-        if history_days:
+        if history_days > 0:
             from appliance.demo import history
 
+            wanted = history.last_days(history_days, today or datetime.now(CHILE_TZ).date())
+            # Looked for and written in one write transaction: two runs at once cannot both fill the same days.
             async with db.write() as session:
-                sales = await history.generate(session, days=history_days)
-            print(f"Historial generado: {sales} ventas en {history_days} días.", flush=True)
+                missing = await history.days_without_sales(session, wanted)
+                if missing:
+                    sales = await history.generate(session, dates=missing)
+            filled = len(missing)
     finally:
         await db.dispose()
-    return DemoSummary(created=not exists, products=count, seconds=time.perf_counter() - started)
+    return DemoSummary(
+        created=not exists,
+        products=count,
+        seconds=time.perf_counter() - started,
+        history_days=max(history_days, 0),
+        history_filled=filled,
+        history_sales=sales,
+    )
 
 
 def print_credentials() -> None:

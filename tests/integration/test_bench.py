@@ -29,14 +29,16 @@ def test_bench_sells_over_http_and_prints_its_figures(tmp_path: Path) -> None:
         "200",
         "--history",
         "300",
-        "--pace",
-        "0.05",
-        "--saturation-seconds",
-        "1",
         "--data-dir",
         str(shop),
     ]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
+    done = subprocess.run(
+        [*command, "--pace", "0.05", "--saturation-seconds", "1", "--login-flood", "2"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     figures = json.loads(done.stdout.strip().splitlines()[-1])
     assert figures["tablets"] == 2 and figures["errors"] == 0 and figures["sales"] > 0
@@ -52,17 +54,25 @@ def test_bench_sells_over_http_and_prints_its_figures(tmp_path: Path) -> None:
     # It measured once the off-site copy (Litestream, to a folder) held the whole new shop.
     assert figures["backup_wait_s"] is not None
     assert figures["prints_wait_s"] >= 0  # the warm-up's receipts printed before the clock started
+    # Two clients posted wrong passwords to /login, from their own process, while the tablets sold: each answer
+    # counted by status (wrong password, or refused for trying too often), none a refused form (403).
+    flood = figures["login_flood"]
+    assert flood["clients"] == 2 and flood["seconds"] > 0
+    assert sum(flood["requests"].values()) > 0 and set(flood["requests"]) <= {"401", "429"}
+    assert "login_flood" not in saturation
     replica = shop / "replica"
     database = (shop / "minimarket.sqlite").stat().st_size
     assert _replica_bytes(replica) > database / 2
 
     # The shop built in DIR is used again by the next run, not rebuilt.
     again = subprocess.run(
-        [*command[:-6], "--pace", "0", "--data-dir", str(shop)],
+        [*command, "--pace", "0"],
         capture_output=True,
         text=True,
         timeout=300,
         check=False,
     )
     assert again.returncode == 0, again.stderr[-2000:]
-    assert json.loads(again.stdout.strip().splitlines()[-1])["build_s"] < figures["build_s"]
+    second = json.loads(again.stdout.strip().splitlines()[-1])
+    assert second["build_s"] < figures["build_s"]
+    assert "login_flood" not in second

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import sqlite3
+from collections import Counter
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from appliance.core.clock import CHILE_TZ
 from appliance.core.rut import is_valid_rut
 from appliance.demo import shop
 from appliance.settings import Settings
@@ -134,3 +136,56 @@ def test_demo_data_dir_is_self_contained(demo: tuple[Settings, sqlite3.Connectio
     assert not key.exists() or (key.stat().st_mode & 0o077) == 0
     assert (settings.secrets_dir.stat().st_mode & 0o077) == 0
     assert Path(settings.database_path).parent == settings.data_dir
+
+
+def _history_figures(conn: sqlite3.Connection) -> tuple[object, ...]:
+    return tuple(
+        _one(conn, sql)
+        for sql in (
+            "SELECT count(*) FROM sales",
+            "SELECT count(*) FROM sale_lines",
+            "SELECT count(*) FROM stock_moves",
+            "SELECT coalesce(sum(quantity), 0) FROM stock_moves",
+            "SELECT max(number) FROM sales",
+        )
+    )
+
+
+def test_history_is_generated_once_per_day(tmp_path: Path) -> None:
+    settings = Settings.load(tmp_path)
+    today = datetime.now(UTC).date() - timedelta(days=10)  # every day of the test well in the past
+    first = run(shop.build(settings, history_days=2, today=today))
+    assert first.created and (first.history_filled, first.history_sales) == (2, 400)
+    assert first.history_message() == "Historial generado: 400 ventas en 2 días."
+    conn = sqlite3.connect(settings.database_path)
+    try:
+        before = _history_figures(conn)
+        assert before[0] == 400
+
+        # The same command again reopens the shop as it is: no sale and no stock move twice.
+        again = run(shop.build(settings, history_days=2, today=today))
+        assert not again.created and (again.history_filled, again.history_sales) == (0, 0)
+        assert again.history_message() == (
+            "Historial ya generado: los 2 días hasta ayer ya tienen ventas; no se agregó nada."
+        )
+        assert _history_figures(conn) == before
+
+        # More days, or days later: only the days without sales get theirs.
+        wider = run(shop.build(settings, history_days=4, today=today))
+        assert (wider.history_filled, wider.history_sales) == (2, 400)
+        assert wider.history_message() == "Historial generado: 400 ventas en 2 días (los otros 2 ya tenían ventas)."
+        later = run(shop.build(settings, history_days=4, today=today + timedelta(days=1)))
+        assert (later.history_filled, later.history_sales) == (1, 200)
+        per_day = Counter(
+            datetime.fromisoformat(at).replace(tzinfo=UTC).astimezone(CHILE_TZ).date()
+            for (at,) in conn.execute("SELECT at FROM sales")
+        )
+        assert per_day == {today - timedelta(days=back): 200 for back in range(5)}  # today-4 … today
+        # The ledger still adds up, and the sales kept one correlative each.
+        assert _one(conn, "SELECT count(DISTINCT number) FROM sales") == 1000
+        assert _one(conn, "SELECT count(*) FROM stock_moves WHERE reason = 'venta'") == _one(
+            conn, "SELECT count(*) FROM sale_lines"
+        )
+        assert _one(conn, "SELECT count(*) FROM stock_levels WHERE quantity < 0") == 0
+    finally:
+        conn.close()
