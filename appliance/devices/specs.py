@@ -13,16 +13,22 @@ An empty string (or `none`) means the lane has no such device. Errors are `Devic
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Literal, TypeVar
 from urllib.parse import parse_qsl, urlencode
 
+from appliance.core.text import is_digits
+from appliance.devices.detect import PRINTER_VENDORS
 from drivers.printing import (
     ConnectionSpec,
     ConnectionStringError,
+    FileConnection,
     PrinterProfile,
+    SerialConnection,
     SimulatedConnection,
+    TcpConnection,
+    UsbConnection,
     parse_connection,
     profile_by_name,
 )
@@ -178,7 +184,7 @@ def parse_scanner(text: str) -> ScannerSpec | None:
 
 def _baud(text: str, options: dict[str, str]) -> int:
     raw = options.get("baud", "9600")
-    if not raw.isdigit() or int(raw) not in BAUD_RATES:
+    if not is_digits(raw) or int(raw) not in BAUD_RATES:
         raise DeviceSpecError(f"«{text}»: velocidad «{raw}» no válida ({', '.join(map(str, BAUD_RATES))}).")
     return int(raw)
 
@@ -269,3 +275,86 @@ def _try(parse: Callable[[str], T | None], text: str, kind: str, errors: dict[st
     except DeviceSpecError as exc:
         errors[kind] = exc.message
         return None
+
+
+# --- in plain words, for the screens ---------------------------------------------------------------------------------
+
+SCALE_PROTOCOL_WORDS = {
+    "mettler-toledo-8217": "protocolo Toledo 8217",
+    "st-us-continuous": "protocolo continuo ST/US",
+    "cas-22": "protocolo CAS",
+}
+_NONE_WORDS = {"printer": "Sin impresora", "scanner": "Sin lector de códigos", "scale": "Sin balanza"}
+_UNREADABLE = "Conexión no válida: revise el detalle técnico"
+
+
+def _port(path: str) -> str:
+    """ " (ttyUSB0)" for a short device name; nothing for the long /dev/…/by-id names, left to the technical detail."""
+    name = path.rstrip("/").rsplit("/", 1)[-1]
+    return f" ({name})" if "/by-id/" not in path and 0 < len(name) <= 16 else ""
+
+
+def describe_printer(text: str, usb_names: Mapping[str, str] | None = None) -> str:
+    """A printer connection in words: "Impresora USB (Epson)", "Impresora de red 192.168.1.50", …
+
+    `usb_names` ({"04b8:0e15": "EPSON TM-T20II"}) names a USB printer by what the plugged-in device says it is.
+    """
+    try:
+        spec = parse_printer(text)
+    except DeviceSpecError:
+        return _UNREADABLE
+    if spec is None:
+        return _NONE_WORDS["printer"]
+    connection = spec.connection
+    if isinstance(connection, SimulatedConnection):
+        return "Impresora simulada (sin equipo)"
+    if isinstance(connection, UsbConnection):
+        ids = f"{connection.vendor_id:04x}:{connection.product_id:04x}"
+        maker = (usb_names or {}).get(ids) or PRINTER_VENDORS.get(connection.vendor_id, "")
+        return f"Impresora USB ({maker})" if maker else "Impresora USB"
+    if isinstance(connection, TcpConnection):
+        return f"Impresora de red {connection.host}"
+    if isinstance(connection, SerialConnection):
+        return f"Impresora en puerto serie{_port(connection.device)}"
+    if isinstance(connection, FileConnection):
+        return f"Impresora USB{_port(connection.path)}"
+    return "Impresora"
+
+
+def describe_scanner(text: str) -> str:
+    """A scanner connection in words: "Lector de códigos USB", "Lector de códigos simulado (sin equipo)", …"""
+    try:
+        spec = parse_scanner(text)
+    except DeviceSpecError:
+        return _UNREADABLE
+    if spec is None:
+        return _NONE_WORDS["scanner"]
+    if spec.kind == "simulated":
+        return "Lector de códigos simulado (sin equipo)"
+    if spec.kind == "evdev":
+        return "Lector de códigos USB"
+    return f"Lector de códigos en puerto serie{_port(spec.path)}"
+
+
+def describe_scale(text: str) -> str:
+    """A scale connection in words: "Balanza en puerto serie (protocolo Toledo 8217)", "Balanza simulada …", …"""
+    try:
+        spec = parse_scale(text)
+    except DeviceSpecError:
+        return _UNREADABLE
+    if spec is None:
+        return _NONE_WORDS["scale"]
+    if spec.kind == "simulated":
+        return "Balanza simulada (sin equipo)"
+    return f"Balanza en puerto serie{_port(spec.path)}, {SCALE_PROTOCOL_WORDS.get(spec.protocol, spec.protocol)}"
+
+
+def describe_device(kind: str, text: str, usb_names: Mapping[str, str] | None = None) -> str:
+    """`kind` is "printer", "scanner" or "scale"; see the describe_… functions."""
+    if kind == "printer":
+        return describe_printer(text, usb_names)
+    if kind == "scanner":
+        return describe_scanner(text)
+    if kind == "scale":
+        return describe_scale(text)
+    raise ValueError(f"unknown device kind {kind!r}")

@@ -7,6 +7,8 @@ and that is audit-logged by the caller.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
@@ -63,12 +65,40 @@ class AlcoholRules:
         )
 
 
+DATE_FORMATS = ("%d-%m-%Y", "%d/%m/%Y", "%Y-%m-%d")  # as the screens write dates; the ISO form still read
+_DATE_SHAPE = re.compile(r"\d{1,2}([-/])\d{1,2}\1\d{4}|\d{4}-\d{1,2}-\d{1,2}")
+
+
+def parse_date(text: str) -> date:
+    """A date typed on the back office: dd-mm-aaaa (also dd/mm/aaaa, and aaaa-mm-dd as older input was). Raises
+    ValueError."""
+    text = text.strip()
+    if _DATE_SHAPE.fullmatch(text) is None:  # strptime would read "14-12-26" as the year 26
+        raise ValueError(f"not a date: {text!r}")
+    for fmt in DATE_FORMATS:
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    raise ValueError(f"not a date: {text!r}")
+
+
+def format_date(day: date) -> str:
+    """A date as the screens show it: 14-12-2026."""
+    return day.strftime("%d-%m-%Y")
+
+
+def format_dates(days: Iterable[date]) -> str:
+    """The ley seca dates for the back-office form: one dd-mm-aaaa per line."""
+    return "\n".join(format_date(d) for d in days)
+
+
 async def alcohol_rules(session: AsyncSession) -> AlcoholRules:
     return AlcoholRules.from_json(await company.setting(session, ALCOHOL_KEY))
 
 
 def parse_form(data: dict[str, str]) -> tuple[AlcoholRules | None, dict[str, str]]:
-    """The back-office form: two times and a list of dates (one per line or comma-separated)."""
+    """The back-office form: two times and a list of dates (one per line or comma-separated), dd-mm-aaaa."""
     errors: dict[str, str] = {}
     times = []
     for key in ("alcohol_from", "alcohol_until"):
@@ -80,9 +110,9 @@ def parse_form(data: dict[str, str]) -> tuple[AlcoholRules | None, dict[str, str
     for raw in data.get("dry_dates", "").replace(",", "\n").splitlines():
         if raw.strip():
             try:
-                dates.append(date.fromisoformat(raw.strip()))
+                dates.append(parse_date(raw))
             except ValueError:
-                errors["dry_dates"] = f"«{raw.strip()}» no es una fecha (use AAAA-MM-DD)"
+                errors["dry_dates"] = f"«{raw.strip()}» no es una fecha (use DD-MM-AAAA, ej.: 14-12-2026)"
     if len(times) == 2 and times[0] == times[1]:
         errors["alcohol_until"] = "el horario no puede empezar y terminar a la misma hora"
     if errors:

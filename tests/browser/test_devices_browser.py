@@ -107,6 +107,15 @@ def test_device_settings_and_the_last_ticket(
         page.wait_for_function("document.querySelector('.ticket.latest img').naturalWidth > 0")
         expect(page.locator('[data-health="1-printer"]')).to_have_text("Lista")
         expect(page.locator('[data-health="1-scale"]')).to_have_text("Conectada")
+        # Each device in plain words; its connection string is folded away for the technician.
+        expect(page.locator('[data-device-words="1-printer"]')).to_have_text("Impresora simulada (sin equipo)")
+        expect(page.locator('[data-device-words="1-scanner"]')).to_have_text("Lector de códigos simulado (sin equipo)")
+        expect(page.locator('[data-device-words="1-scale"]')).to_have_text("Balanza simulada (sin equipo)")
+        expect(page.locator('input[name="printer"]')).to_be_hidden()
+        technical = page.locator("#caja-1 details.tech summary").first
+        technical.click()
+        expect(page.locator('input[name="printer"]')).to_be_visible()
+        technical.click()
 
         # The simulated scale: weight put on it from the page, read back through the lane's scale.
         page.fill("input[name=grams]", "1250")

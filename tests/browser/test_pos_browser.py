@@ -174,6 +174,8 @@ def test_a_day_at_the_counter(browser: Browser, pos_server: str, test_output: Pa
         milk_row = tablet.locator("tr", has_text="LECHE ENTERA COLUN 1L")
         milk_row.locator("input[inputmode=decimal]").fill("1")
         tablet.fill("input[name=reason]", "Producto vencido")
+        expect(tablet.locator("select[name=supervisor_id]")).to_have_value("")  # nobody until chosen
+        tablet.select_option("select[name=supervisor_id]", label="Super")
         tablet.fill("input[name=supervisor_pin]", "1357")
         _shot(tablet, test_output, "08-return")
         tablet.click("button:has-text('Emitir nota de crédito')")
@@ -186,6 +188,8 @@ def test_a_day_at_the_counter(browser: Browser, pos_server: str, test_output: Pa
         expect(tablet.locator("text=Informe X")).to_be_visible()
         for denomination, pieces in (("20000", "1"), ("5000", "1"), ("100", "3"), ("50", "1"), ("10", "4")):
             tablet.fill(f"input[name=d{denomination}]", pieces)
+        expect(tablet.locator("select[name=supervisor_id]")).to_have_value("")  # nobody until chosen
+        tablet.select_option("select[name=supervisor_id]", label="Super")
         tablet.fill("input[name=supervisor_pin]", "1357")
         _shot(tablet, test_output, "10-close")
         tablet.click("button:has-text('Cerrar turno')")

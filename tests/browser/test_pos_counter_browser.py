@@ -178,9 +178,15 @@ def test_the_counters_rules_on_the_tablet(
         tablet.locator(".line", has_text="Bebida Cola").locator("[data-discount]").click()
         tablet.fill("#discount input[name=value]", "10")
         tablet.fill("#discount input[name=reason]", "Etiqueta rota")
+        expect(tablet.locator("#discount select[name=supervisor_id]")).to_have_value("")  # nobody until chosen
+        tablet.select_option("#discount select[name=supervisor_id]", label="Super")
         tablet.fill("#discount input[name=supervisor_pin]", "0000")
         tablet.click("#discount button:has-text('Autorizar')")
         expect(tablet.locator("#discount .dialog-error")).to_contain_text("PIN incorrecto")
+        # What was typed stays for the retry; only the PIN is asked again.
+        expect(tablet.locator("#discount input[name=reason]")).to_have_value("Etiqueta rota")
+        expect(tablet.locator("#discount select[name=supervisor_id] option:checked")).to_have_text("Super")
+        expect(tablet.locator("#discount input[name=supervisor_pin]")).to_have_value("")
         tablet.fill("#discount input[name=supervisor_pin]", "1357")
         _shot(tablet, test_output, "03-discount")
         tablet.click("#discount button:has-text('Autorizar')")
@@ -190,6 +196,8 @@ def test_the_counters_rules_on_the_tablet(
         # Wine out of hours: refused, then authorised by the supervisor.
         _scan(tablet, WINE)
         expect(tablet.locator(".cart-msg.error")).to_contain_text("Fuera del horario de venta de alcohol")
+        expect(tablet.locator("form.approve select[name=supervisor_id]")).to_have_value("")
+        tablet.select_option("form.approve select[name=supervisor_id]", label="Super")
         tablet.fill("form.approve input[name=supervisor_pin]", "1357")
         _shot(tablet, test_output, "04-alcohol")
         tablet.click("form.approve button:has-text('Autorizar')")
@@ -286,6 +294,7 @@ def test_alcohol_read_on_the_box_scanner_is_authorised_on_the_tablet(
         expect(tablet.locator("form.approve")).to_be_visible()
         expect(tablet.locator(".line")).to_have_count(0)
         _shot(tablet, test_output, "11-alcohol-from-box-scanner")
+        tablet.select_option("form.approve select[name=supervisor_id]", label="Super")
         tablet.fill("form.approve input[name=supervisor_pin]", "1357")
         tablet.click("form.approve button:has-text('Autorizar')")
         expect(tablet.locator(".line", has_text="Vino Tinto")).to_contain_text("autorizado")

@@ -37,5 +37,42 @@
         if (!window.confirm(form.dataset.confirm)) e.preventDefault();
       });
     });
+    // A filter that applies as soon as it is chosen (products: category, state).
+    document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
+      select.addEventListener("change", function () { if (select.form) select.form.submit(); });
+    });
+    var health = document.querySelector("[data-health-url]");
+    if (health) watchDevices(health.dataset.healthUrl);
   });
+
+  // The devices page: each device's badge, the receipts waiting and the last scan refresh every few seconds,
+  // without reloading the page (and losing what is being typed).
+  function watchDevices(url) {
+    var tones = { ok: "ok", paper_out: "warn", offline: "bad", error: "bad" };
+    function paint(el, h) {
+      el.textContent = h.text; el.title = h.detail || "";
+      el.className = "tag " + (tones[h.state] || "");
+    }
+    function refresh() {
+      fetch(url, { credentials: "same-origin", headers: { "Accept": "application/json" } })
+        .then(function (r) { return r.ok ? r.json() : Promise.reject(r.status); })
+        .then(function (data) {
+          Object.keys(data.lanes).forEach(function (id) {
+            var lane = data.lanes[id];
+            ["printer", "scanner", "scale"].forEach(function (kind) {
+              var el = document.querySelector('[data-health="' + id + "-" + kind + '"]');
+              if (el && lane[kind]) paint(el, lane[kind]);
+            });
+            var waiting = document.querySelector('[data-waiting="' + id + '"]');
+            if (waiting && !lane.waiting) waiting.hidden = true;
+            var scan = document.querySelector('[data-last-scan="' + id + '"]');
+            if (scan && lane.last_scan) {
+              scan.textContent = "Último escaneo: " + lane.last_scan.code + " — " + lane.last_scan.message;
+            }
+          });
+        })
+        .catch(function () { /* the next round tries again */ });
+    }
+    setInterval(refresh, 4000);
+  }
 })();

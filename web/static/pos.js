@@ -32,6 +32,12 @@
 
   function applyCart(html, ok) {
     if (!cartBox) return;
+    // Answers can arrive out of order (a refresh asked for on an event, then a scan's answer): a cart older than
+    // the one shown is dropped, or the screen would go back a scan. The lane's cart version only grows.
+    var holder = document.createElement("div");
+    holder.innerHTML = html;
+    var incoming = holder.querySelector(".cart");
+    if (incoming && parseInt(incoming.dataset.version || "0", 10) < version) return;
     cartBox.innerHTML = html;
     var cart = cartBox.querySelector(".cart");
     if (!cart) return;
@@ -43,7 +49,7 @@
     if (count) count.textContent = n + (n === 1 ? " línea" : " líneas");
     var payOpen = document.getElementById("pay-open");
     if (payOpen) payOpen.disabled = n === 0;
-    document.getElementById("pay-total").textContent = cart.dataset.totalText;
+    payHeading();
     renderQuick(cart.dataset.quick);
     if (scan && ok !== undefined) {
       scan.classList.remove("flash-ok", "flash-bad");
@@ -88,6 +94,7 @@
     post(form.action, body).then(function (res) {
       applyCart(res.html, res.ok);
       if (form.classList.contains("tile-pos")) { hideTiles(); scan.value = ""; scan.focus(); }
+      if (!res.ok && form.hasAttribute("data-keep-fields")) keepFields(form.className, body);
       if (dialog && form.hasAttribute("data-closes")) {
         if (res.ok) { dialog.close(); scan.focus(); }
         else {
@@ -97,6 +104,9 @@
           if (!box) { box = document.createElement("div"); box.className = "flash error dialog-error"; box.setAttribute("role", "alert");
                       (dialog.querySelector("h2") || dialog.firstChild).after(box); }
           box.textContent = msg ? msg.textContent : "No se pudo.";
+          // What was typed stays for the retry; only a refused PIN is cleared (and asked again).
+          var pin = form.querySelector('[name="supervisor_pin"]');
+          if (pin) { pin.value = ""; pin.focus(); }
         }
       }
     });
@@ -115,6 +125,19 @@
       dlg.showModal();
     }
   });
+  // A supervisor's form inside the cart (alcohol) comes back with the refused cart: what was typed in it, except the
+  // PIN, is put back if the box did not already (it sends `values` after a refusal).
+  function keepFields(className, sent) {
+    var again = cartBox && cartBox.querySelector("form." + className.split(" ")[0]);
+    if (!again) return;
+    sent.forEach(function (value, name) {
+      if (name === "supervisor_pin" || name === "_csrf_token" || typeof value !== "string") return;
+      var field = again.elements[name];
+      if (field && !field.value && field.type !== "hidden") field.value = value;
+    });
+    var pin = again.querySelector('[name="supervisor_pin"]');
+    if (pin) pin.focus();
+  }
   function clearErrors(dlg) { var old = dlg.querySelector(".dialog-error"); if (old) old.remove(); }
   var customerDlg = document.getElementById("customer");
   var customerOpen = document.getElementById("customer-open");
@@ -213,8 +236,41 @@
     }
   }, true);
 
-  // Payment.
+  // Payment. The heading says what to collect: with cash alone, the total rounded to the ten (Ley 20.956); with
+  // cards, transfer or fiado too, those exact and the rest in cash, rounded.
   var pay = document.getElementById("pay");
+  var payForm = document.getElementById("pay-form");
+  function pesos(n) { return (n < 0 ? "-$" : "$") + String(Math.abs(n)).replace(/\B(?=(\d{3})+(?!\d))/g, "."); }
+  function typedAmount(text) {
+    var t = (text || "").replace(/[$\s]/g, "");
+    return /^(\d+|\d{1,3}(\.\d{3})+)$/.test(t) ? parseInt(t.replace(/\./g, ""), 10) : 0;
+  }
+  function cashRounding(n) { var last = n % 10; return n - last + (last >= 6 ? 10 : 0); }
+  function payHeading() {
+    var title = document.getElementById("pay-total"), sub = document.getElementById("pay-sub");
+    if (!title || !payForm) return;
+    var cart = cartBox && cartBox.querySelector(".cart");
+    var due = parseInt((cart && cart.dataset.total) || payForm.dataset.due || "0", 10) || 0;
+    var covered = 0;
+    ["debito", "credito", "transferencia", "fiado"].forEach(function (name) {
+      var field = payForm.elements[name];
+      if (field && !field.disabled) covered += typedAmount(field.value);
+    });
+    var rest = due - covered, text = "";
+    if (covered === 0) {
+      var cash = cashRounding(due);
+      title.textContent = pesos(cash);
+      if (cash !== due) text = "en efectivo · total " + pesos(due);
+    } else if (rest > 0) {
+      var part = cashRounding(rest);
+      title.textContent = pesos(covered + part);
+      text = "efectivo " + pesos(part) + (covered + part !== due ? " · total " + pesos(due) : "");
+    } else {
+      title.textContent = pesos(due);
+    }
+    if (sub) sub.textContent = text;
+  }
+  if (payForm) payForm.addEventListener("input", payHeading);
   function renderQuick(list) {
     var box = document.getElementById("quick");
     if (!box) return;
@@ -223,7 +279,7 @@
       var b = document.createElement("button");
       b.type = "button"; b.className = "btn";
       b.textContent = "$" + Number(amount).toLocaleString("es-CL");
-      b.addEventListener("click", function () { document.getElementById("pay-cash").value = amount; });
+      b.addEventListener("click", function () { document.getElementById("pay-cash").value = amount; payHeading(); });
       box.appendChild(b);
     });
   }
@@ -237,6 +293,7 @@
       var hasCustomer = cartNow && cartNow.dataset.customer;
       document.getElementById("pay-fiado").disabled = !hasCustomer;
       document.getElementById("fiado-hint").hidden = !!hasCustomer;
+      payHeading();
       pay.showModal();
       document.getElementById("pay-cash").focus();
     });
@@ -333,4 +390,25 @@
   document.querySelectorAll("form[data-confirm]:not([data-cart-action])").forEach(function (form) {
     form.addEventListener("submit", function (e) { if (!window.confirm(form.dataset.confirm)) e.preventDefault(); });
   });
+  // "Imprimir" on the Z report.
+  document.querySelectorAll("[data-print]").forEach(function (button) {
+    button.addEventListener("click", function () { window.print(); });
+  });
+
+  // The printer banner (devices/_printer_watch.html): the box is asked every few seconds.
+  var printerBanner = document.getElementById("printer-banner");
+  if (printerBanner && window.fetch) {
+    setInterval(function () {
+      fetch("/caja/impresora", { credentials: "same-origin", headers: { "X-Fragment": "1" } })
+        .then(function (r) { return r.ok ? r.text() : null; })
+        .then(function (html) {
+          if (html === null) return;
+          var holder = document.createElement("div");
+          holder.innerHTML = html;
+          var fresh = holder.querySelector("#printer-banner");
+          if (fresh) { printerBanner.hidden = fresh.hidden; printerBanner.textContent = fresh.textContent; }
+        })
+        .catch(function () { /* offline: the tablet's own banner says so */ });
+    }, 8000);
+  }
 })();
