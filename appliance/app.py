@@ -6,10 +6,9 @@ import logging
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 from litestar import Litestar
-from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
 from litestar.static_files import create_static_files_router
 
@@ -20,13 +19,18 @@ from appliance.http import errors
 from appliance.http.auth import authorize, session_auth
 from appliance.http.auth_cache import AuthCache
 from appliance.http.controllers import ROUTES
+from appliance.http.csrf import CsrfMiddleware
+from appliance.http.edge import Edge
 from appliance.http.policy import PUBLIC
 from appliance.http.templating import STATIC_DIR, template_config
 from appliance.pos.events import LaneHub
-from appliance.settings import Settings, read_or_create_secret
+from appliance.settings import Settings, public_base_url, read_or_create_secret
 from appliance.sii.runner import SiiRunner
+from appliance.users.throttle import Guards
 
 if TYPE_CHECKING:
+    from litestar.types import ASGIApp
+
     from appliance.devices.manager import DeviceManager
 
 log = logging.getLogger(__name__)
@@ -100,7 +104,7 @@ def create_app(
                 await backup_service.stop()
 
     auth = session_auth(secret, settings.session_max_age)
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             *ROUTES,
             create_static_files_router(path="/static", directories=[STATIC_DIR], opt=PUBLIC, name="static"),
@@ -115,20 +119,20 @@ def create_app(
                 "sii": runner,
                 "backup": backup_service,
                 "auth_cache": AuthCache(),
+                "guards": Guards.default(),
+                # Links the box hands out (the tablet pairing URL) name its own address, never the Host header.
+                "public_url": public_base_url(settings),
             }
         ),
         on_app_init=[auth.on_app_init],
+        # After the session middleware (SessionAuth puts its own first): tokens are bound to the session.
+        middleware=[CsrfMiddleware(secret)],
         guards=[authorize],
-        csrf_config=CSRFConfig(
-            secret=secret.hex(),
-            cookie_name="mm_csrf",
-            cookie_samesite="strict",
-            cookie_httponly=True,
-            exclude=["/salud"],
-        ),
         template_config=template_config(),
         exception_handlers=errors.HANDLERS,
         lifespan=[lifespan],
         openapi_config=None,
         debug=False,
     )
+    app.asgi_handler = cast("ASGIApp", Edge(cast("Any", app.asgi_handler)))
+    return app

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import socket
 import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -88,3 +89,32 @@ def read_or_create_secret(settings: Settings, name: str, nbytes: int = 32) -> by
     with os.fdopen(fd, "wb") as fh:
         fh.write(value)
     return value
+
+
+def lan_address() -> str | None:
+    """The box's address on the shop network. A UDP connect picks the outgoing interface without sending anything."""
+    try:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            s.connect(("192.0.2.1", 9))  # TEST-NET-1: routed by the table, never contacted
+            address = str(s.getsockname()[0])
+    except OSError:
+        return None
+    return None if address.startswith("127.") else address
+
+
+def box_urls(settings: Settings) -> list[str]:
+    """Where people reach this box: loopback, and its LAN address when it listens on every interface."""
+    port = settings.port
+    if settings.host in ("0.0.0.0", "::", ""):
+        urls = [f"http://127.0.0.1:{port}"]
+        lan = lan_address()
+        if lan:
+            urls.append(f"http://{lan}:{port}")
+        return urls
+    host = f"[{settings.host}]" if ":" in settings.host else settings.host
+    return [f"http://{host}:{port}"]
+
+
+def public_base_url(settings: Settings) -> str:
+    """The address a tablet on the shop's Wi-Fi uses: the LAN one when there is one."""
+    return box_urls(settings)[-1]

@@ -61,7 +61,8 @@ if command -v dpkg >/dev/null 2>&1; then
     if [[ $mode == test ]]; then
         # chromium: the browser tests drive Debian's Chromium through Playwright; xmlsec1: the independent verifier
         # of signed SII documents; webkit2gtk-driver and xvfb: the tablet screens also run in WebKit, Safari's engine.
-        for package in chromium xmlsec1 webkit2gtk-driver xvfb; do
+        # poppler-utils: pdftoppm turns the documents' PDFs into pictures the tests look at.
+        for package in chromium xmlsec1 webkit2gtk-driver xvfb poppler-utils; do
             installed "$package" || missing+=("$package")
         done
     fi

@@ -74,13 +74,14 @@ def csrf_from(html: str) -> str:
 
 
 def login(client: TestClient[Any], username: str, password: str = PASSWORD) -> str:
-    """Log the client in; returns a CSRF token valid for its later form posts."""
+    """Log the client in; returns a CSRF token valid for its later form posts (tokens are bound to the session, so
+    the one from the login page is no good afterwards)."""
     token = csrf_from(client.get("/login").text)
     response = client.post(
         "/login", data={"username": username, "password": password, "_csrf_token": token}, follow_redirects=False
     )
     assert response.status_code == 303, response.text
-    return token
+    return csrf_from(client.get("/").text)
 
 
 def post_form(client: TestClient[Any], url: str, data: dict[str, str], token: str) -> Any:

@@ -6,6 +6,7 @@ so they read pyproject.toml. On failure the tool's own output is the failure mes
 
 from __future__ import annotations
 
+import ast
 import subprocess
 import sysconfig
 from pathlib import Path
@@ -37,3 +38,18 @@ def test_ruff_format() -> None:
 
 def test_mypy_strict() -> None:
     run_tool("mypy")
+
+
+def test_no_isdigit_in_the_product() -> None:
+    """`str.isdigit()` accepts "²" and "٣", which `int()` refuses or misreads: each such check was a 500 somewhere.
+    Numbers from people go through appliance/http/inputs.py; elsewhere, `appliance.core.text.is_digits`."""
+    offenders = []
+    for package in ("appliance", "drivers"):
+        for path in sorted((ROOT / package).rglob("*.py")):
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+            offenders += [
+                f"{path.relative_to(ROOT)}:{node.lineno}"
+                for node in ast.walk(tree)
+                if isinstance(node, ast.Attribute) and node.attr in ("isdigit", "isdecimal", "isnumeric")
+            ]
+    assert not offenders, f"use core.text.is_digits instead of str.isdigit(): {offenders}"

@@ -58,7 +58,11 @@ async def test_destination(dest: Destination, keys: S3Keys | None = None) -> Pro
 
 def _probe_dir(dest: FileDestination, name: str, body: bytes) -> str | None:
     root = dest.path
-    if not root.exists() and not root.parent.is_dir():
+    try:
+        missing = not root.exists() and not root.parent.is_dir()
+    except OSError as exc:  # a name too long for the file system, say
+        return f"La carpeta no es válida: {exc.strerror or exc}."
+    if missing:
         return f"La carpeta {root.parent} no existe (¿el disco está conectado y montado?)."
     folder = root / PROBE_DIR
     path = folder / name

@@ -13,6 +13,7 @@ from appliance.core.barcodes import validate_barcode
 from appliance.core.errors import DomainError
 from appliance.core.money import parse_clp
 from appliance.core.quantity import parse_quantity
+from appliance.core.text import is_digits
 from appliance.db.models import ADDITIONAL_TAX_CODES
 
 YES = {"si", "sí", "s", "1", "true", "x", "on", "yes"}
@@ -114,7 +115,7 @@ def parse_product(data: Mapping[str, str]) -> ProductDraft:
     additional_tax = None
     ila = get("additional_tax")
     if ila and ila.lower() not in ("ninguno", "no", "0"):
-        if ila.isdigit() and int(ila) in ADDITIONAL_TAX_CODES:
+        if is_digits(ila) and int(ila) in ADDITIONAL_TAX_CODES:
             additional_tax = int(ila)
         else:
             errors["additional_tax"] = f"el código de impuesto adicional «{ila}» no existe (24, 25, 26, 27 o 271)"
@@ -152,7 +153,7 @@ def parse_product(data: Mapping[str, str]) -> ProductDraft:
 
     category_id = None
     if get("category_id"):
-        if get("category_id").isdigit():
+        if is_digits(get("category_id")):
             category_id = int(get("category_id"))
         else:
             errors["category_id"] = "categoría no válida"

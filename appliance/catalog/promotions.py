@@ -12,6 +12,7 @@ from sqlalchemy.orm import selectinload
 from appliance.audit import log as audit
 from appliance.core.errors import DomainError
 from appliance.core.money import InvalidAmount, parse_clp
+from appliance.core.text import is_digits
 from appliance.db.models import Category, Product, Promotion, PromotionTarget
 from appliance.sales.promotions import Rule
 
@@ -92,7 +93,7 @@ class PromotionDraft:
 
 def _int(text: str, key: str, label: str, errors: dict[str, str], low: int, high: int) -> int | None:
     text = text.strip()
-    if not text.isdigit() or not low <= int(text) <= high:
+    if not is_digits(text) or not low <= int(text) <= high:
         errors[key] = f"{label}: un número entero de {low} a {high}"
         return None
     return int(text)
@@ -118,7 +119,7 @@ def parse_form(data: dict[str, str], category_ids: list[str]) -> tuple[Promotion
         starts_on=_date(data.get("starts_on", ""), "starts_on", errors),
         ends_on=_date(data.get("ends_on", ""), "ends_on", errors),
         product_codes=[c.strip() for c in data.get("products", "").replace(",", "\n").splitlines() if c.strip()],
-        category_ids=[int(c) for c in category_ids if c.isdigit()],
+        category_ids=[int(c) for c in category_ids if is_digits(c)],
     )
     if not draft.name:
         errors["name"] = "escriba un nombre (se imprime en la boleta)"

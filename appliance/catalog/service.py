@@ -15,6 +15,7 @@ from appliance.catalog.draft import FormErrors, ProductDraft
 from appliance.core.barcodes import VariableMeasureLayout, lookup_keys, parse_variable_measure
 from appliance.core.errors import DomainError
 from appliance.core.money import format_clp
+from appliance.core.text import is_digits
 from appliance.db.models import BarcodeLayout, Category, PriceChange, Product, ProductBarcode
 from appliance.db.raw import Row, marks, raw
 
@@ -275,7 +276,7 @@ async def find_by_scan(
     code = code.strip()
     if not code:
         return None
-    keys = lookup_keys(code) if code.isdigit() else [code]
+    keys = lookup_keys(code) if is_digits(code) else [code]
     sql = await raw(session)
     found = _sellable(
         await sql.one(
@@ -287,7 +288,7 @@ async def find_by_scan(
         return ScanMatch(found)
     if scale_layouts is None:
         scale_layouts = await layouts(session)
-    label = parse_variable_measure(code, scale_layouts) if code.isdigit() else None
+    label = parse_variable_measure(code, scale_layouts) if is_digits(code) else None
     if label is not None:
         plu_forms = sorted({label.plu, label.plu.lstrip("0") or "0"})
         found = _sellable(await sql.one(f"{_SELLABLE} WHERE p.plu IN ({marks(len(plu_forms))}) LIMIT 1", plu_forms))

@@ -15,6 +15,7 @@ from appliance.catalog.draft import FormErrors
 from appliance.core.barcodes import VariableMeasureLayout
 from appliance.core.errors import DomainError
 from appliance.core.rut import Rut
+from appliance.core.text import is_digits
 from appliance.db.models import BarcodeLayout, Company
 from appliance.db.raw import raw
 
@@ -75,11 +76,11 @@ async def save(session: AsyncSession, data: Mapping[str, str], *, actor_id: int 
         errors["actecos"] = "indique al menos un código de actividad económica (6 dígitos)"
     elif len(actecos) > 4 or not all(ACTECO_RE.match(a) for a in actecos):
         errors["actecos"] = "hasta 4 códigos de actividad económica de 6 dígitos, separados por coma"
-    values["actecos"] = [int(a) for a in actecos if a.isdigit()]
+    values["actecos"] = [int(a) for a in actecos if is_digits(a)]
     number = str(data.get("resolution_number", "") or "0").strip()
-    if not number.isdigit():
+    if not is_digits(number):
         errors["resolution_number"] = "el número de resolución es un número entero (0 en certificación)"
-    values["resolution_number"] = int(number) if number.isdigit() else 0
+    values["resolution_number"] = int(number) if is_digits(number) else 0
     raw_date = str(data.get("resolution_date", "") or "").strip()
     values["resolution_date"] = _parse_date(raw_date) if raw_date else None
     if raw_date and values["resolution_date"] is None:
@@ -118,7 +119,7 @@ async def add_layout(session: AsyncSession, data: Mapping[str, str], *, actor_id
     errors: dict[str, str] = {}
     if not name:
         errors["name"] = "ponga un nombre a la etiqueta (ej.: Balanza fiambrería)"
-    if not plu_raw.isdigit():
+    if not is_digits(plu_raw):
         errors["plu_length"] = "el largo del PLU es un número de 4 a 6"
     if not errors:
         try:

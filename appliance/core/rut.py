@@ -81,8 +81,8 @@ class Rut:
                 f"«{text.strip()}» no es un RUT válido. Escríbalo como 12.345.678-5.",
                 "malformed",
             )
-        digits = (match["grouped"] or match["plain"]).replace(".", "")
-        number = int(digits)
+        digits = (match["grouped"] or match["plain"]).replace(".", "").lstrip("0")
+        number = int(digits) if 0 < len(digits) <= 8 else 0  # a longer one is no RUT (nor a number int() takes)
         if number == 0 or number > MAX_RUT_NUMBER:
             raise InvalidRut(
                 f"«{text.strip()}» no es un RUT válido: el número debe tener entre 1 y 8 dígitos.",

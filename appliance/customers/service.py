@@ -14,6 +14,7 @@ from appliance.catalog.draft import FormErrors
 from appliance.core.errors import DomainError
 from appliance.core.money import parse_clp
 from appliance.core.rut import Rut
+from appliance.core.text import is_digits
 from appliance.db.models import Customer, Supplier
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -113,8 +114,8 @@ async def save_supplier(
     contact = _contact(data, errors)
     contact_name = _text(data, "contact_name", 80, errors, "el contacto")
     terms_raw = str(data.get("payment_terms_days", "") or "0").strip()
-    terms = int(terms_raw) if terms_raw.isdigit() and int(terms_raw) <= 365 else 0
-    if not (terms_raw.isdigit() and int(terms_raw) <= 365):
+    terms = int(terms_raw) if is_digits(terms_raw) and int(terms_raw) <= 365 else 0
+    if not (is_digits(terms_raw) and int(terms_raw) <= 365):
         errors["payment_terms_days"] = "el plazo de pago son días, de 0 a 365"
     await _unique_rut(session, Supplier, rut, supplier_id, errors)
     if errors:

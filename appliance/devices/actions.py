@@ -8,6 +8,7 @@ the printer works, not wait for it. A printer that answers also wakes the queue,
 from __future__ import annotations
 
 import asyncio
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -136,7 +137,7 @@ def set_simulated_weight(manager: DeviceManager | None, lane_id: int, text: str)
     if not isinstance(lane.scale, SimulatedScale):
         return Outcome(False, "Solo la balanza simulada recibe peso desde aquí.")
     cleaned = text.strip().lower().removesuffix("g").strip()
-    if not cleaned.isdigit() or int(cleaned) > MAX_SIMULATED_GRAMS:
+    if not re.fullmatch(r"[0-9]{1,7}", cleaned) or int(cleaned) > MAX_SIMULATED_GRAMS:  # ASCII digits only
         return Outcome(False, f"Indique el peso en gramos, de 0 a {MAX_SIMULATED_GRAMS} (ej.: 1250).")
     lane.scale.put(int(cleaned))
     return Outcome(True, f"Balanza simulada: {format_quantity(int(cleaned), weighed=True)} sobre el plato.")

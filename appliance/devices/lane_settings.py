@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from appliance.audit import log as audit
 from appliance.catalog.draft import FormErrors
+from appliance.core.text import is_digits
 from appliance.db.models import Lane
 from appliance.devices.specs import (
     DEFAULT_PROTOCOL,
@@ -73,7 +74,7 @@ async def save(session: AsyncSession, lane_id: int, data: Mapping[str, str], *, 
     _checked(errors, "scanner", scanner, parse_scanner)
     _checked(errors, "scale", scale, parse_scale)
     raw_pin = data.get("drawer_pin", "2").strip()
-    pin = int(raw_pin) if raw_pin.lstrip("-").isdigit() else None
+    pin = int(raw_pin) if is_digits(raw_pin.lstrip("-")) else None
     if pin not in DRAWER_CHOICES:
         errors["drawer_pin"] = "Elija dónde está conectado el cajón."
     elif pin in (2, 5) and not printer and "printer" not in errors:

@@ -1,27 +1,33 @@
-"""Login sessions: an encrypted, HttpOnly, SameSite cookie holding the user id, checked against the database each time.
+"""Sign-in sessions: an encrypted, HttpOnly, SameSite cookie holding a session token, checked against the box's
+own record of sessions (users/sessions.py) on each request, so signing out really ends it.
 
-The cookie also carries a stamp derived from the password hash, so changing a password (or deactivating the user)
-ends every other session of that user at once.
+A PIN session (a cashier on a tablet) is bound to its tablet and reaches only the counter's routes; the back office
+needs a password session.
 """
 
 from __future__ import annotations
 
-import hashlib
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from litestar.connection import ASGIConnection
-from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from litestar.exceptions import NotAuthorizedException, NotFoundException, PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware.session.client_side import ClientSideSessionBackend, CookieBackendConfig
 from litestar.security.session_auth import SessionAuth
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from appliance.db.engine import Database
 from appliance.db.models import Device, Lane, Role, User
 from appliance.http.auth_cache import AuthCache, generation
+from appliance.http.inputs import MAX_ID
 from appliance.http.policy import DEVICE_KEY, PUBLIC_KEY, ROLES_KEY
 from appliance.pos import pairing
+from appliance.users import sessions
+from appliance.users.sessions import SessionKind
+
+SESSION_KEY = "sid"
 
 
 @dataclass(frozen=True)
@@ -30,28 +36,43 @@ class CurrentUser:
     username: str
     full_name: str
     role: Role
+    # How they signed in: "password" (the back office) or "pin" (a counter session on one tablet).
+    session_kind: SessionKind = "password"
 
     @property
     def can_edit(self) -> bool:
         return self.role == Role.ADMINISTRADOR
 
 
-def session_stamp(user: User) -> str:
-    return hashlib.sha256(f"{user.password_hash}:{user.active}".encode()).hexdigest()[:16]
+def client_address(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
+    return connection.client.host if connection.client else ""
 
 
-def login_session(user: User, *, device_id: int | None = None) -> dict[str, Any]:
-    session: dict[str, Any] = {"uid": user.id, "stamp": session_stamp(user)}
-    if device_id is not None:
-        session["device"] = device_id  # a PIN sign-in is valid only on the tablet it was made on
-    return session
+async def sign_in(
+    db_session: AsyncSession,
+    connection: ASGIConnection[Any, Any, Any, Any],
+    user: User,
+    *,
+    lifetime: int,
+    device_id: int | None = None,
+) -> dict[str, Any]:
+    """Start a session on the box and return what the cookie holds. With `device_id`, a PIN session on that tablet."""
+    token = await sessions.start(
+        db_session,
+        user.id,
+        kind="pin" if device_id is not None else "password",
+        device_id=device_id,
+        now=datetime.now(UTC),
+        lifetime=timedelta(seconds=lifetime),
+        client=client_address(connection),
+    )
+    return {SESSION_KEY: token}
 
 
-@dataclass(frozen=True)
-class _KnownUser:
-    user: CurrentUser
-    active: bool
-    stamp: str
+def session_token(connection: ASGIConnection[Any, Any, Any, Any]) -> str | None:
+    session = connection.scope.get("session")
+    token = session.get(SESSION_KEY) if isinstance(session, dict) else None
+    return token if isinstance(token, str) and len(token) <= 100 else None
 
 
 def _cache(connection: ASGIConnection[Any, Any, Any, Any]) -> AuthCache:
@@ -59,34 +80,63 @@ def _cache(connection: ASGIConnection[Any, Any, Any, Any]) -> AuthCache:
     return cache
 
 
+def _db(connection: ASGIConnection[Any, Any, Any, Any]) -> Database:
+    db: Database = connection.app.state.db
+    return db
+
+
+@dataclass(frozen=True)
+class _KnownUser:
+    user: CurrentUser
+    active: bool
+
+
 async def _known_user(connection: ASGIConnection[Any, Any, Any, Any], uid: int) -> _KnownUser | None:
     cache = _cache(connection)
     known: _KnownUser | None = cache.get(("user", uid))
     if known is None:
-        db: Database = connection.app.state.db
         read_at = generation()
-        async with db.read() as s:
+        async with _db(connection).read() as s:
             user = await s.get(User, uid)
         if user is None:
             return None
         current = CurrentUser(id=user.id, username=user.username, full_name=user.full_name, role=Role(user.role))
-        known = _KnownUser(current, user.active, session_stamp(user))
+        known = _KnownUser(current, user.active)
         cache.put(("user", uid), known, read_at)
     return known
 
 
+async def _active_session(connection: ASGIConnection[Any, Any, Any, Any], token: str) -> sessions.ActiveSession | None:
+    cache = _cache(connection)
+    key = ("session", sessions.token_hash(token))
+    now = datetime.now(UTC)
+    found: sessions.ActiveSession | None = cache.get(key)
+    if found is None:
+        read_at = generation()
+        async with _db(connection).read(quick=True) as s:
+            found = await sessions.find(s, token, now=now)
+        if found is None:
+            return None
+        cache.put(key, found, read_at)
+    return found if found.expires_at > now else None
+
+
 async def retrieve_user(session: dict[str, Any], connection: ASGIConnection[Any, Any, Any, Any]) -> CurrentUser | None:
-    uid = session.get("uid")
-    if not isinstance(uid, int):
+    token = session.get(SESSION_KEY)
+    if not isinstance(token, str) or len(token) > 100:
         return None
-    known = await _known_user(connection, uid)
-    if known is None or not known.active or session.get("stamp") != known.stamp:
+    active = await _active_session(connection, token)
+    if active is None:
         return None
-    if "device" in session:
+    known = await _known_user(connection, active.user_id)
+    if known is None or not known.active:
+        return None
+    if active.kind == "pin":
         # A PIN session is bound to its tablet: copied to another browser it is worthless.
         device, _lane = await _load_device(connection)
-        if device is None or device.id != session["device"]:
+        if device is None or device.id != active.device_id:
             return None
+        return replace(known.user, session_kind="pin")
     return known.user
 
 
@@ -133,8 +183,18 @@ async def _require_device(connection: ASGIConnection[Any, Any, Any, Any]) -> Non
     connection.state.lane = lane
 
 
+def _check_path_ids(connection: ASGIConnection[Any, Any, Any, Any]) -> None:
+    # An id past SQLite's 64-bit integers cannot name a row (and SQLite refuses to bind it): nothing is there.
+    for value in connection.path_params.values():
+        if isinstance(value, int) and not 0 <= value <= MAX_ID:
+            raise NotFoundException()
+
+
 async def authorize(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
-    """The app-wide guard: the route's declared roles, or nobody; and a paired tablet where the route wants one."""
+    """The app-wide guard: the route's declared roles, or nobody; and a paired tablet where the route wants one.
+
+    A PIN session reaches only the counter (routes that want a paired tablet); anything else asks for a password."""
+    _check_path_ids(connection)
     if handler.opt.get(PUBLIC_KEY):
         if handler.opt.get(DEVICE_KEY):
             await _require_device(connection)
@@ -143,6 +203,8 @@ async def authorize(connection: ASGIConnection[Any, Any, Any, Any], handler: Bas
     user = connection.scope.get("user")
     if not isinstance(user, CurrentUser):
         raise NotAuthorizedException("Inicie sesión para continuar.")
+    if user.session_kind == "pin" and not handler.opt.get(DEVICE_KEY):
+        raise NotAuthorizedException("Esta pantalla pide iniciar sesión con usuario y contraseña.")
     if not roles or user.role not in roles:
         raise PermissionDeniedException("Su usuario no tiene permiso para esta pantalla.")
     if handler.opt.get(DEVICE_KEY):

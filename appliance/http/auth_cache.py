@@ -1,9 +1,10 @@
 """A short-lived, in-process cache of the signed-in user and the asking tablet, so a scan does not start with two
 database reads.
 
-Every commit in this process that touches a user, a device or a lane empties the cache at once (db/change_watch.py),
-so a revoked tablet or a deactivated user is refused on the very next request. Entries also expire after a few
-seconds, which bounds how long a change made by another process (the CLI) goes unseen.
+Every commit in this process that touches a user, a device, a lane or a session empties the cache at once
+(db/change_watch.py), so a revoked tablet, a deactivated user or an ended session is refused on the very next
+request. Entries also expire after a few seconds, which bounds how long a change made by another process (the CLI)
+goes unseen.
 """
 
 from __future__ import annotations
@@ -13,11 +14,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from appliance.db.change_watch import ChangeWatch
-from appliance.db.models import Device, Lane, User
+from appliance.db.models import Device, Lane, LoginSession, User
 
 TTL_SECONDS = 5.0
 MAX_ENTRIES = 512
-_WATCH = ChangeWatch("auth", User, Device, Lane)
+_WATCH = ChangeWatch("auth", User, Device, Lane, LoginSession)
 
 
 def generation() -> int:

@@ -8,6 +8,11 @@ from litestar import Request
 from litestar.response import Redirect, Template
 
 from appliance.db.engine import Database
+from appliance.http.inputs import Inputs
+from appliance.http.inputs import form as checked_form
+
+# Flash messages live in the session cookie: a message that quotes what someone typed must not grow it past a cookie.
+FLASH_MAX = 300
 
 
 def db(request: Request[Any, Any, Any]) -> Database:
@@ -22,6 +27,8 @@ def is_fragment(request: Request[Any, Any, Any]) -> bool:
 
 def flash(request: Request[Any, Any, Any], message: str, kind: str = "ok") -> None:
     messages = list(request.session.get("flash", []))
+    if len(message) > FLASH_MAX:
+        message = message[: FLASH_MAX - 1] + "…"
     messages.append([kind, message])
     request.session["flash"] = messages[-5:]
 
@@ -35,10 +42,9 @@ def page(request: Request[Any, Any, Any], template: str, status_code: int = 200,
     )
 
 
-async def form_data(request: Request[Any, Any, Any]) -> dict[str, str]:
-    """The submitted form as plain strings; for repeated keys the last one wins (checkbox + hidden default)."""
-    form = await request.form()
-    return {key: str(value) for key, value in form.items() if isinstance(value, str)}
+async def form_data(request: Request[Any, Any, Any]) -> Inputs:
+    """The submitted form as checked plain strings (inputs.py); for repeated keys the last one wins."""
+    return await checked_form(request)
 
 
 def redirect(path: str) -> Redirect:

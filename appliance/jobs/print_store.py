@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from appliance.core.text import is_digits
 from appliance.db.engine import Database
 from appliance.db.models import OutboxEntry
 from appliance.db.raw import raw, stored
@@ -162,7 +163,7 @@ class OutboxJobStore:
 def _outbox_id(job_id: str) -> int | None:
     """The outbox row a job id names (`outbox-<id>`), or None for a job with a row of its own."""
     number = job_id[len(OUTBOX_PREFIX) :]
-    return int(number) if job_id.startswith(OUTBOX_PREFIX) and number.isdigit() else None
+    return int(number) if job_id.startswith(OUTBOX_PREFIX) and is_digits(number) else None
 
 
 def _drawer_only(receipt: Receipt) -> bool:

@@ -11,7 +11,7 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from appliance.audit import log as audit
@@ -19,6 +19,9 @@ from appliance.core.errors import DomainError
 from appliance.db.models import Device, Lane, PairingCode
 
 CODE_TTL = timedelta(minutes=10)
+# Wrong codes typed anywhere while a code is valid: past this many it is void. With 10^8 codes, a guesser's chance
+# of hitting one before that is 20 in 100 million; the per-address delays (users/throttle.py) slow them further.
+MAX_WRONG_GUESSES = 20
 # Seen-at is refreshed at most this often, so every request does not become a write.
 SEEN_RESOLUTION = timedelta(minutes=5)
 
@@ -42,10 +45,23 @@ async def create_code(session: AsyncSession, lane_id: int, *, user_id: int | Non
 
 
 async def pair(session: AsyncSession, code: str, device_name: str, *, now: datetime) -> tuple[Device, str]:
-    """Use a pairing code once; returns the new device and its token (shown to nobody, set as a cookie)."""
-    code = "".join(ch for ch in code if ch.isdigit())
+    """Use a pairing code once; returns the new device and its token (shown to nobody, set as a cookie).
+
+    A wrong code counts against every code valid at that moment, and raises PairingError *after* writing that:
+    the caller commits, then shows the message."""
+    code = "".join(ch for ch in code if ch in "0123456789")[:8]
     row = await session.scalar(select(PairingCode).where(PairingCode.code_hash == _hash(code)))
-    if row is None or row.used_at is not None or row.expires_at <= now:
+    live = row is not None and row.used_at is None and row.expires_at > now
+    if row is None or not live or row.failed_attempts >= MAX_WRONG_GUESSES:
+        await session.execute(
+            update(PairingCode)
+            .where(PairingCode.used_at.is_(None), PairingCode.expires_at > now)
+            .values(failed_attempts=PairingCode.failed_attempts + 1)
+        )
+        if row is not None and live:
+            raise PairingError(
+                "El código fue anulado por demasiados intentos fallidos. Pida uno nuevo en Ajustes › Cajas."
+            )
         raise PairingError("El código no es válido o ya venció. Pida uno nuevo en Ajustes › Cajas.")
     row.used_at = now
     token = secrets.token_urlsafe(32)

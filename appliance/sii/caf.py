@@ -24,6 +24,7 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from lxml import etree
 
 from appliance.core.rut import InvalidRut, Rut
+from appliance.core.text import is_digits
 from appliance.sii.canonical import flatten, localname, parse, parse_latin1, serialize
 from appliance.sii.doctypes import EXPIRING_CAF_TYPES, nombre_tipo
 from appliance.sii.errors import CafInvalid
@@ -227,7 +228,7 @@ def _text(parent: etree._Element, name: str) -> str:
 
 def _int(parent: etree._Element, name: str) -> int:
     text = _text(parent, name)
-    if not text.isdigit():
+    if not is_digits(text):
         raise CafInvalid(f"El CAF no es válido: <{name}> debería ser un número y dice «{text}».")
     return int(text)
 

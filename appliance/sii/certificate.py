@@ -93,6 +93,9 @@ class Certificate:
 
 def load_pkcs12(data: bytes, password: str, *, now: datetime) -> Certificate:
     """Opens a .pfx/.p12 and checks it can sign now. Raises `CertificateInvalid` with the reason in Spanish."""
+    if "\x00" in password:
+        # OpenSSL takes the password as a C string: cryptography's Rust layer panics (a BaseException) on a NUL.
+        raise CertificateInvalid("La contraseña del certificado no puede contener caracteres de control.")
     try:
         key, certificate, _chain = pkcs12.load_key_and_certificates(data, password.encode("utf-8"))
     except ValueError as error:

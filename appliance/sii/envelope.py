@@ -15,6 +15,7 @@ from enum import StrEnum
 from lxml import etree
 
 from appliance.core.rut import SII_RUT, InvalidRut, Rut
+from appliance.core.text import is_digits
 from appliance.sii.canonical import ENCODING, SII_NS, XSI_NS, localname, parse_latin1, sii
 from appliance.sii.certificate import Certificate
 from appliance.sii.errors import DocumentInvalid
@@ -180,7 +181,7 @@ def _dte_info(dte: bytes) -> tuple[int, Rut]:
         raise DocumentInvalid("Solo se pueden enviar documentos firmados (<DTE> con su <Signature>).")
     tipo = root.findtext(f"{sii('Documento')}/{sii('Encabezado')}/{sii('IdDoc')}/{sii('TipoDTE')}")
     rut = root.findtext(f"{sii('Documento')}/{sii('Encabezado')}/{sii('Emisor')}/{sii('RUTEmisor')}")
-    if tipo is None or not tipo.isdigit() or rut is None:
+    if tipo is None or not is_digits(tipo) or rut is None:
         raise DocumentInvalid("Un documento a enviar no indica su tipo o su emisor.")
     try:
         return int(tipo), Rut.parse(rut)

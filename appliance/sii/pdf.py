@@ -33,6 +33,7 @@ from appliance.core.clock import CHILE_TZ
 from appliance.core.errors import DomainError
 from appliance.core.money import format_clp
 from appliance.core.rut import ANONYMOUS_RUT, Rut
+from appliance.core.text import is_digits
 from appliance.db.models import Company, Document
 from appliance.sii.canonical import ENCODING, SII_NS
 from appliance.sii.doctypes import nombre_tipo
@@ -523,7 +524,7 @@ def _movement(movement: etree._Element) -> Movement:
 
 def _reference(referencia: etree._Element) -> Reference:
     tipo = _text(referencia, "d:TpoDocRef")
-    document = nombre_tipo(int(tipo)) if tipo.isdigit() and tipo not in _REF_NAMES else _REF_NAMES.get(tipo, tipo)
+    document = nombre_tipo(int(tipo)) if is_digits(tipo) and tipo not in _REF_NAMES else _REF_NAMES.get(tipo, tipo)
     code = _int(referencia, "d:CodRef")
     return Reference(
         document=document,

@@ -17,6 +17,7 @@ from lxml import etree
 
 from appliance.core.clock import CHILE_TZ
 from appliance.core.rut import InvalidRut, Rut
+from appliance.core.text import is_digits
 from appliance.sii.caf import sii_signer_keys, verify_frma
 from appliance.sii.canonical import SII_NS, localname, parse, serialize, without_namespaces
 from appliance.sii.certificate import holder_rut
@@ -220,7 +221,7 @@ def _text(parent: etree._Element, name: str) -> str:
 
 def _int(parent: etree._Element, name: str) -> int:
     text = _text(parent, name)
-    if not text.isdigit():
+    if not is_digits(text):
         raise DocumentInvalid(f"El documento recibido no es un DTE válido: <{name}> debería ser un número.")
     return int(text)
 

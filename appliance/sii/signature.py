@@ -31,6 +31,7 @@ from signxml import (  # type: ignore[attr-defined]
 )
 from signxml.exceptions import InvalidInput
 
+from appliance.core.text import is_digits
 from appliance.sii.canonical import DSIG_NS, c14n_in_context, dsig, parse, parse_latin1, serialize, sii
 from appliance.sii.certificate import Certificate
 from appliance.sii.errors import SignatureInvalid
@@ -133,7 +134,7 @@ def sign_seed(semilla: str, cert: Certificate, *, now: datetime | None = None) -
     As in the SII's example (Autenticación automática, 4.1.5): Reference URI="" with the enveloped-signature
     transform.
     """
-    if not semilla.isascii() or not semilla.isdigit():
+    if not semilla.isascii() or not is_digits(semilla):
         raise ValueError(f"an SII seed is a number, not {semilla!r}")
     moment = _moment(now)
     cert.ensure_valid_at(moment)

@@ -24,7 +24,7 @@ def _open(tablet: TestClient[Any]) -> dict[str, str]:
 
 
 def _supervisor_id(tablet: TestClient[Any]) -> str:
-    found = re.search(r'name="supervisor_id"><option value="(\d+)">Super', tablet.get("/caja").text)
+    found = re.search(r'name="supervisor_id"[^>]*>.*?<option value="(\d+)"[^>]*>Super', tablet.get("/caja").text, re.S)
     assert found
     return found.group(1)
 

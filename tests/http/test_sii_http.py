@@ -42,7 +42,7 @@ def test_overview_shows_folios_certificate_and_queue(client: TestClient[Any]) ->
     login(client, "admin")
     page = client.get("/sii").text
     assert "Por enviar al SII" in page and "13.185.095-6" in page
-    assert "1–100000" in page  # the boleta range the test shop got
+    assert "1–100.000" in page  # the boleta range the test shop got
 
 
 def test_caf_upload_is_verified_for_real(shop: Settings, client: TestClient[Any]) -> None:
@@ -50,7 +50,7 @@ def test_caf_upload_is_verified_for_real(shop: Settings, client: TestClient[Any]
     good = _caf(_authority(shop), 100_001, 100_500)
     response = _upload(client, "/sii/caf", {"archivo": ("FoliosSII7654321039100001.xml", good)})
     assert response.status_code == 303, response.text
-    assert "100001–100500" in client.get("/sii").text
+    assert "100.001–100.500" in client.get("/sii").text
     assert (folios.caf_dir(shop.secrets_dir) / "39-100001-100500.xml").stat().st_mode & 0o077 == 0
 
     overlapping = _upload(client, "/sii/caf", {"archivo": ("x.xml", _caf(_authority(shop), 100_400, 100_600))})
@@ -121,7 +121,7 @@ def test_low_folio_warning_is_configurable(client: TestClient[Any]) -> None:
     bad = client.post("/sii/aviso-folios", data={"threshold": "muchos", "_csrf_token": token})
     assert bad.status_code == 400 and "entre 1 y 100.000" in bad.text
     client.post("/sii/aviso-folios", data={"threshold": "100000", "_csrf_token": token})
-    assert "Quedan menos de 100000 folios" in client.get("/sii").text
+    assert "Quedan menos de 100.000 folios" in client.get("/sii").text
 
 
 def test_a_rejected_document_can_be_retried(shop: Settings, client: TestClient[Any]) -> None:

@@ -13,7 +13,7 @@ def test_status_page_and_json(client: TestClient[Any]) -> None:
     login(client, "duena")  # the owner watches: read-only, but may look
     page = client.get("/estado")
     assert page.status_code == 200
-    assert "Documentos SII" in page.text and "al día" in page.text and "Tipo 39: 100000" in page.text
+    assert "Documentos SII" in page.text and "al día" in page.text and "Tipo 39: 100.000" in page.text
     data = client.get("/api/estado").json()
     assert data["sii"]["documents"]["pendiente"] == 0 and data["sii"]["folios_remaining"]["39"] == 100_000
     client.cookies.clear()

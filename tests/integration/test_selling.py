@@ -10,12 +10,14 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from appliance.audit.log import recent as audit_log
 from appliance.cash import sessions as cash
 from appliance.catalog import service as catalog
 from appliance.catalog.draft import parse_product
 from appliance.db.engine import Database
-from appliance.db.models import Company, Document, Lane, OutboxEntry, Payment, Sale, SaleLine, StockMove
+from appliance.db.models import Company, Document, Lane, OutboxEntry, Payment, Sale, SaleLine, StockMove, User
 from appliance.db.models import PaymentMethod as M
 from appliance.pos import pairing, pins
 from appliance.sales import cart, checkout, compliance
@@ -55,6 +57,12 @@ async def db(tmp_path: Path) -> AsyncIterator[Database]:
         await compliance.save(s, compliance.AlcoholRules(time(0), time(0), ()))
     yield database
     await database.dispose()
+
+
+async def _user(s: AsyncSession, username: str) -> User:
+    found = await s.scalar(select(User).where(User.username == username))
+    assert found is not None
+    return found
 
 
 async def test_scan_add_and_checkout_mixed_cash_and_debit(db: Database) -> None:
@@ -187,8 +195,8 @@ async def test_cash_session_expected_and_difference(db: Database) -> None:
     assert report.cash_from_sales == 1_190 + 1_380 and report.rounding == -2
     assert report.expected_cash == 20_000 + 2_570 - 10_000 + 5_000 == 17_570
     async with db.write() as s:
-        supervisor = await users.authenticate(s, "sergio", "y" * 8)
-        cashier = await users.authenticate(s, "carla", "x" * 8)
+        supervisor = await _user(s, "sergio")
+        cashier = await _user(s, "carla")
         assert supervisor is not None and cashier is not None
         with pytest.raises(cash.CashError, match="supervisor"):
             await cash.close(s, 2, counted={"10000": 1}, user_id=1, approver=cashier, note="", now=NOW)
@@ -206,7 +214,7 @@ async def test_no_sale_without_an_open_cash_session(db: Database) -> None:
             3,
             counted={"20000": 1},
             user_id=1,
-            approver=await users.authenticate(s, "sergio", "y" * 8),  # type: ignore[arg-type]
+            approver=await _user(s, "sergio"),
             note="",
             now=NOW,
         )
@@ -232,25 +240,61 @@ async def test_pairing_code_works_once_and_expires(db: Database) -> None:
         assert await pairing.device_for_token(s, token) is None
 
 
+async def _try_pin(db: Database, device_id: int, user_id: int, pin: str, at: datetime) -> str:
+    """One PIN typed on a tablet, the way the tablet's screen does it; returns "ok" or the refusal."""
+    try:
+        async with db.read() as s:
+            check = await pins.prepare(s, device_id, user_id, now=at)
+    except pins.PinError as refused:
+        return refused.message
+    matched = await users.check_password(check.pin_hash, pin, kind="pin")
+    error = "ok"
+    async with db.write() as s:
+        try:
+            await pins.record(s, check, matched, now=at)
+        except pins.PinError as failure:  # caught inside: the failure must be committed
+            error = failure.message
+    return error
+
+
 async def test_pin_lockout_per_user_and_per_device(db: Database) -> None:
     async with db.write() as s:
         await pins.set_pin(s, 1, "1234", actor_id=None)
-        device, _ = await pairing.pair(s, await pairing.create_code(s, 1, user_id=None, now=NOW), "t", now=NOW)
+        await pins.set_pin(s, 2, "4321", actor_id=None)
+        tablets = [
+            (await pairing.pair(s, await pairing.create_code(s, lane, user_id=None, now=NOW), "t", now=NOW))[0].id
+            for lane in (1, 2, 3)
+        ]
         with pytest.raises(pins.PinError, match="4 a 6"):
             await pins.set_pin(s, 1, "12a4", actor_id=None)
-    # Each failure must be committed even though login raises: callers catch inside the transaction.
-    for attempt in range(5):
-        async with db.write() as s:
-            device = await s.get(type(device), device.id)
-            with pytest.raises(pins.PinError) as failure:
-                await pins.login(s, device, 1, "0000", now=NOW)  # type: ignore[arg-type]
-        assert ("bloqueado" in failure.value.message) == (attempt == 4)
-    async with db.write() as s:
-        device = await s.get(type(device), device.id)
-        with pytest.raises(pins.PinError, match="bloquead"):
-            await pins.login(s, device, 1, "1234", now=NOW + timedelta(minutes=1))  # type: ignore[arg-type]
-        user = await pins.login(s, device, 1, "1234", now=NOW + timedelta(minutes=6))  # type: ignore[arg-type]
-        assert user.id == 1
+    one, two, three = tablets
+    # Four wrong guesses at Carla's PIN on tablet one; the plural is right down to the last one.
+    messages = [await _try_pin(db, one, 1, "0000", NOW) for _ in range(4)]
+    assert messages[-1] == "PIN incorrecto. Le queda 1 intento." and "quedan 4 intentos" in messages[0]
+    # Carla signing in on tablet two, and Sergio on tablet one, clear nothing of what the guesser spent.
+    assert await _try_pin(db, two, 1, "1234", NOW) == "ok"
+    assert await _try_pin(db, one, 2, "4321", NOW) == "ok"
+    fifth = await _try_pin(db, one, 1, "0000", NOW)
+    assert "queda bloqueado/a por 5 minutos" in fifth
+    assert "bloquead" in await _try_pin(db, three, 1, "1234", NOW + timedelta(minutes=1))  # on every tablet
+    assert await _try_pin(db, three, 1, "1234", NOW + timedelta(minutes=6)) == "ok"
+    # The next lockout lasts longer.
+    later = NOW + timedelta(minutes=10)
+    for _ in range(5):
+        last = await _try_pin(db, three, 1, "9999", later)
+    assert "por 15 minutos" in last
+    assert "bloquead" in await _try_pin(db, one, 1, "1234", later + timedelta(minutes=10))
+    assert await _try_pin(db, one, 1, "1234", later + timedelta(minutes=16)) == "ok"
+    # Tablet three took those five wrong PINs: it is locked for everyone too, whoever signs in.
+    assert "tablet está bloqueada" in await _try_pin(db, three, 2, "4321", later + timedelta(minutes=1))
+    # A day without lockouts and the ladder starts again from five minutes.
+    next_week = NOW + timedelta(days=7)
+    for _ in range(5):
+        last = await _try_pin(db, one, 2, "0000", next_week)
+    assert "por 5 minutos" in last
+    async with db.read() as s:
+        failures = [e for e in await audit_log(s) if e.action == "pin.failed"]
+    assert len(failures) == 15 and sum(1 for e in failures if e.detail.get("locked")) == 3
 
 
 async def test_a_sale_dated_before_the_last_document_is_refused(db: Database) -> None:

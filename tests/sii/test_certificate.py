@@ -29,6 +29,12 @@ def test_wrong_password_is_refused(pfx: bytes) -> None:
         load_pkcs12(pfx, "otra clave", now=NOW)
 
 
+def test_a_password_with_a_nul_byte_is_refused_not_a_rust_panic(pfx: bytes) -> None:
+    # cryptography's Rust layer panics (a BaseException, past every `except Exception`) on a NUL in the password.
+    with pytest.raises(CertificateInvalid, match="caracteres de control"):
+        load_pkcs12(pfx, "otra\x00clave", now=NOW)
+
+
 def test_garbage_is_refused() -> None:
     with pytest.raises(CertificateInvalid, match="no es un certificado"):
         load_pkcs12(b"not a pfx", "x", now=NOW)

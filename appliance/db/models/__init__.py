@@ -14,13 +14,14 @@ from appliance.db.models.pos import (
     Lane,
     OutboxEntry,
     PairingCode,
+    PinFailure,
     PinLock,
 )
 from appliance.db.models.promotions import PROMOTION_KINDS, Promotion, PromotionTarget
 from appliance.db.models.sales import Payment, PaymentMethod, ReturnLine, Sale, SaleLine, SaleReturn
 from appliance.db.models.sii import DOCUMENT_STATES, CafRange, Document, Envelope
 from appliance.db.models.stock import Location, StockLevel, StockMove, StockReason
-from appliance.db.models.users import AuditEntry, Role, User
+from appliance.db.models.users import AuditEntry, LoginSession, Role, User
 
 __all__ = [
     "ADDITIONAL_TAX_CODES",
@@ -44,10 +45,12 @@ __all__ = [
     "Envelope",
     "Lane",
     "Location",
+    "LoginSession",
     "OutboxEntry",
     "PairingCode",
     "Payment",
     "PaymentMethod",
+    "PinFailure",
     "PinLock",
     "PriceChange",
     "Product",

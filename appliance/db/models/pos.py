@@ -51,8 +51,10 @@ class Device(Base):
     paired_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     last_seen_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
-    pin_failures: Mapped[int] = mapped_column(Integer, default=0)
+    # PIN guessing on this tablet (pos/pins.py): failures since `pin_counted_since` lock it; lockouts grow.
     locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    pin_lockouts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    pin_counted_since: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
     lane: Mapped[Lane] = relationship(lazy="raise")
 
@@ -66,16 +68,35 @@ class PairingCode(Base):
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    # Wrong codes typed anywhere while this one was valid: past a few, it is void (pos/pairing.py).
+    failed_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class PinLock(Base):
-    """Failed PIN attempts per user; a lockout stops guessing a 4-digit PIN from any tablet."""
+    """A user's PIN lockout: a lockout stops guessing a 4-digit PIN from any tablet, and each one lasts longer."""
 
     __tablename__ = "pin_locks"
 
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
-    failures: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    lockouts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    counted_since: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+class PinFailure(Base):
+    """One wrong PIN: against the user who was tried, on the tablet it was typed on. A success clears only that
+    user's failures on that tablet, so signing in elsewhere (or as oneself) never wipes a guesser's count."""
+
+    __tablename__ = "pin_failures"
+    __table_args__ = (
+        Index("ix_pin_failures_user_at", "user_id", "at"),
+        Index("ix_pin_failures_device_at", "device_id", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    device_id: Mapped[int] = mapped_column(ForeignKey("devices.id"))
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class CashSession(Base):

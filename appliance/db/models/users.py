@@ -49,6 +49,27 @@ class User(Base):
         return Role(self.role)
 
 
+class LoginSession(Base):
+    """A signed-in browser or tablet. The cookie holds a random token; only its hash is here, so a copy of the
+    (replicated) database cannot be used to sign in, and signing out ends the session on the box itself."""
+
+    __tablename__ = "login_sessions"
+    __table_args__ = (
+        CheckConstraint("kind IN ('password', 'pin')", name="kind"),
+        Index("ix_login_sessions_user_id", "user_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    kind: Mapped[str] = mapped_column(String(8))  # password: the back office; pin: a counter session on a tablet
+    device_id: Mapped[int | None] = mapped_column(ForeignKey("devices.id"), nullable=True)
+    client: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
 class AuditEntry(Base):
     """Append-only record of who did what sensitive thing (price changes, user changes, overrides …)."""
 

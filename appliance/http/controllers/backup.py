@@ -41,7 +41,7 @@ async def _page(
         current=current,
         error=error,
         probe=probe_result,
-        status=service.status() if service is not None else None,
+        status=service.status if service is not None else None,
         offsite=current is not None and destination.is_offsite(settings, current),
         has_keys=destination.load_keys(settings) is not None,
     )
@@ -57,6 +57,8 @@ def _from_form(data: dict[str, str], settings: Settings) -> tuple[BackupSettings
     spec = data.get("s3", "").strip() if kind == "s3" else data.get("dir", "").strip()
     if not spec:
         raise DestinationError("Escriba la carpeta o la dirección s3:// del respaldo.")
+    if kind != "s3" and not Path(spec).is_absolute():
+        raise DestinationError("Escriba la carpeta completa del respaldo, por ejemplo /media/respaldo/minimarket.")
     dest = destination.parse_replica(spec if kind == "s3" else str(Path(spec)))
     backup = destination.with_destination(destination.load(settings), dest)
     keys = None

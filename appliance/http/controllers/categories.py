@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from appliance.catalog import categories
 from appliance.db.models import Category
+from appliance.http.inputs import Inputs, InvalidInput
 from appliance.http.pages import db, flash, form_data, page, redirect
 from appliance.http.policy import ADMIN, BACKOFFICE_VIEW, allow
 
@@ -19,14 +20,12 @@ from appliance.http.policy import ADMIN, BACKOFFICE_VIEW, allow
 _PARENT_HINTS = ("superior", "sí misma")
 
 
-def _parent_id(data: dict[str, str], errors: dict[str, str]) -> int | None:
-    raw = data.get("parent_id", "").strip()
-    if not raw:
-        return None
-    if not raw.isdigit():
+def _parent_id(data: Inputs, errors: dict[str, str]) -> int | None:
+    try:
+        return data.id("parent_id")
+    except InvalidInput:
         errors["parent_id"] = "La categoría superior no es válida."
         return None
-    return int(raw)
 
 
 def _field_of(exc: categories.CategoryError) -> str:
@@ -67,7 +66,7 @@ async def category_create(request: Request[Any, Any, Any]) -> Template | Redirec
         return await _list_page(request, data, errors, status_code=400)
     try:
         async with db(request).write() as session:
-            category = await categories.create(session, data.get("name", ""), parent_id)
+            category = await categories.create(session, data.text("name", label="nombre"), parent_id)
     except categories.CategoryError as exc:
         return await _list_page(request, data, {_field_of(exc): exc.message}, status_code=400)
     flash(request, f"Categoría «{category.name}» creada.")
@@ -121,7 +120,7 @@ async def category_update(request: Request[Any, Any, Any], category_id: FromPath
     try:
         async with db(request).write() as session:
             await _get_category(session, category_id)
-            category = await categories.update(session, category_id, data.get("name", ""), parent_id)
+            category = await categories.update(session, category_id, data.text("name", label="nombre"), parent_id)
     except categories.CategoryError as exc:
         return await _edit_page(request, category_id, data, {_field_of(exc): exc.message}, status_code=400)
     flash(request, f"Categoría «{category.name}» guardada.")

@@ -20,6 +20,7 @@ from appliance.devices import actions, detect, lane_settings, overview, previews
 from appliance.devices.actions import Outcome
 from appliance.devices.manager import DeviceManager
 from appliance.devices.specs import DRAWER_CHOICES, PAPER_LABELS
+from appliance.http.inputs import as_text
 from appliance.http.pages import db, flash, form_data, is_fragment, page, redirect
 from appliance.http.policy import ADMIN, BACKOFFICE_VIEW, COUNTER, allow, on_tablet
 
@@ -134,18 +135,19 @@ async def read_weight(request: Request[Any, Any, Any], lane_id: FromPath[int]) -
 
 @post(f"{PAGE}/{{lane_id:int}}/balanza-simulada", opt=allow(ADMIN))
 async def simulated_weight(request: Request[Any, Any, Any], lane_id: FromPath[int]) -> Redirect:
-    grams = (await form_data(request)).get("grams", "")
+    grams = (await form_data(request)).text("grams", max_len=20, label="gramos")
     return await _act(request, lane_id, actions.set_simulated_weight(_devices(request), lane_id, grams))
 
 
 @post(f"{PAGE}/{{lane_id:int}}/escaneo-simulado", opt=allow(ADMIN))
 async def simulated_scan(request: Request[Any, Any, Any], lane_id: FromPath[int]) -> Redirect:
-    code = (await form_data(request)).get("code", "")
+    code = (await form_data(request)).text("code", max_len=2000, label="código")
     return await _act(request, lane_id, actions.simulated_scan(_devices(request), lane_id, code))
 
 
 @get(f"{PAGE}/{{lane_id:int}}/tickets/{{name:str}}", opt=allow(BACKOFFICE_VIEW))
 async def ticket_preview(request: Request[Any, Any, Any], lane_id: FromPath[int], name: FromPath[str]) -> Response[Any]:
+    as_text(name, "name", max_len=100, label="ticket")
     manager = _devices(request)
     lane = manager.lane(lane_id) if manager is not None else None
     png = await asyncio.to_thread(previews.preview_png, lane.spool_dir, name) if lane is not None else None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 import secrets
 from pathlib import Path
@@ -13,13 +14,14 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from appliance.core.errors import DomainError
-from appliance.http.pages import db, flash, page, redirect
+from appliance.http.inputs import as_text
+from appliance.http.pages import db, flash, form_data, page, redirect
 from appliance.http.policy import ADMIN, allow
 from appliance.imports import products
-from appliance.imports.reader import read_file
+from appliance.imports.reader import MAX_FILE_BYTES, read_upload
 from appliance.settings import Settings
 
-MAX_UPLOAD = 20 * 1024 * 1024
+MAX_UPLOAD = MAX_FILE_BYTES
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
 
@@ -47,7 +49,8 @@ async def import_upload(request: Request[Any, Any, Any]) -> Template:
         return page(request, "imports/upload.html", status_code=400, error="Elija un archivo CSV o Excel (.xlsx).")
     data = await upload.read()
     try:
-        rows = read_file(upload.filename, data)
+        # Off the event loop, streaming and bounded (imports/reader.py): a crafted file cannot stall the counter.
+        rows = await read_upload(as_text(upload.filename, "archivo", max_len=200), data)
     except DomainError as exc:
         return page(request, "imports/upload.html", status_code=400, error=exc.message)
     async with db(request).read() as session:
@@ -69,10 +72,12 @@ async def import_upload(request: Request[Any, Any, Any]) -> Template:
 
 @post("/importar/{token:str}/confirmar", opt=allow(ADMIN))
 async def import_confirm(request: Request[Any, Any, Any], token: FromPath[str]) -> Template | Redirect:
-    form = await request.form()
-    create_categories = form.get("crear_categorias") == "on"
+    create_categories = (await form_data(request)).flag("crear_categorias")
     path = _stored(request, token)
-    rows = read_file(path.name, path.read_bytes())
+    try:
+        rows = await read_upload(path.name, await asyncio.to_thread(path.read_bytes))
+    except DomainError as exc:
+        return page(request, "imports/upload.html", status_code=400, error=exc.message)
     try:
         async with db(request).write(bulk=True) as session:  # thousands of rows: off the event loop's thread
             result = await products.apply(session, rows, user_id=request.user.id, create_categories=create_categories)

@@ -40,7 +40,7 @@ async def lane_create(request: Request[Any, Any, Any]) -> Template | Redirect:
     data = await form_data(request)
     try:
         async with db(request).write() as session:
-            lane = await lanes.create(session, data.get("code", ""), data.get("name", ""), actor_id=request.user.id)
+            lane = await lanes.create(session, data.text("code"), data.text("name"), actor_id=request.user.id)
     except FormErrors as exc:
         return await _page(request, data, exc.fields, status_code=400)
     flash(request, f"Caja «{lane.name}» creada. Empareje su tablet.")
@@ -52,7 +52,7 @@ async def pairing_code(request: Request[Any, Any, Any], lane_id: FromPath[int]) 
     async with db(request).write() as session:
         code = await pairing.create_code(session, lane_id, user_id=request.user.id, now=datetime.now(UTC))
         lane = await session.get(Lane, lane_id)
-    url = f"{request.base_url}emparejar?codigo={code}"
+    url = f"{request.app.state.public_url}/emparejar?codigo={code}"
     return page(
         request,
         "lanes/pairing_code.html",
@@ -75,7 +75,8 @@ async def revoke_device(request: Request[Any, Any, Any], device_id: FromPath[int
 async def simulated_scan(request: Request[Any, Any, Any], lane_id: FromPath[int]) -> Redirect:
     """The simulated scanner of a lane: a code typed here arrives exactly as if read by the box's scanner."""
     data = await form_data(request)
-    added, message = await scans.box_scan(db(request), request.app.state.hub, lane_id, data.get("code", "").strip())
+    code = data.text("code", max_len=2000, label="código").strip()
+    added, message = await scans.box_scan(db(request), request.app.state.hub, lane_id, code)
     flash(request, message, "ok" if added else "error")
     return redirect("/ajustes/cajas")
 

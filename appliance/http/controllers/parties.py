@@ -15,6 +15,7 @@ from appliance.core.errors import DomainError
 from appliance.core.rut import Rut
 from appliance.customers import service as parties
 from appliance.db.models import Customer, CustomerAccountEntry, Supplier
+from appliance.http.inputs import as_text
 from appliance.http.pages import db, flash, form_data, is_fragment, page, redirect
 from appliance.http.policy import ADMIN, BACKOFFICE_VIEW, allow
 from appliance.sales import fiado
@@ -52,6 +53,7 @@ def _list_context(q: str, rows: list[Any]) -> dict[str, Any]:
 
 @get("/clientes", opt=allow(BACKOFFICE_VIEW), name="customers")
 async def customer_list(request: Request[Any, Any, Any], q: FromQuery[str] = "") -> Template:
+    q = as_text(q, "q", max_len=100, label="búsqueda")
     async with db(request).read() as session:
         rows = await parties.list_customers(session, q, limit=LIST_LIMIT + 1)
     context = _list_context(q, rows)
@@ -158,6 +160,7 @@ async def customer_update(request: Request[Any, Any, Any], customer_id: FromPath
 
 @get("/proveedores", opt=allow(BACKOFFICE_VIEW), name="suppliers")
 async def supplier_list(request: Request[Any, Any, Any], q: FromQuery[str] = "") -> Template:
+    q = as_text(q, "q", max_len=100, label="búsqueda")
     async with db(request).read() as session:
         rows = await parties.list_suppliers(session, q, limit=LIST_LIMIT + 1)
     context = _list_context(q, rows)

@@ -7,6 +7,7 @@ The cart lives on the box: the tablet only shows it, so a reload or a second tab
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import AsyncGenerator
 from datetime import UTC, datetime
 from typing import Any
@@ -24,10 +25,13 @@ from appliance.catalog import service as catalog
 from appliance.core.errors import DomainError
 from appliance.core.money import parse_clp
 from appliance.core.quantity import parse_quantity
-from appliance.db.models import Device, Document, OutboxEntry, Payment, Product, Sale, SaleLine, User
+from appliance.db.models import Document, OutboxEntry, Payment, Product, Sale, SaleLine, User
 from appliance.db.models import PaymentMethod as M
-from appliance.http.auth import DEVICE_COOKIE, login_session
+from appliance.http.approvals import check_pin, supervisor_from_form, typed_values
+from appliance.http.auth import DEVICE_COOKIE, client_address, sign_in
+from appliance.http.controllers.session import end_session
 from appliance.http.errors import wants_json
+from appliance.http.inputs import as_int, as_text
 from appliance.http.pages import db, flash, form_data, page, redirect
 from appliance.http.policy import COUNTER, PUBLIC, on_tablet
 from appliance.pos import pairing, pins
@@ -37,6 +41,7 @@ from appliance.sales.cart import AlcoholBlocked, CartView
 from appliance.sales.tenders import Tender
 from appliance.sii.doctypes import TipoDTE
 from appliance.sii.pdf417 import render_pdf417_svg
+from appliance.users.throttle import Guards, wait_text
 
 SELL = on_tablet(COUNTER)
 DEVICE_COOKIE_AGE = 10 * 365 * 24 * 3600
@@ -101,6 +106,7 @@ def _cart_response(
     status_code: int | None = None,
     alcohol: dict[str, Any] | None = None,
     approvers: list[User] | None = None,
+    values: dict[str, str] | None = None,
 ) -> Response[Any] | Template:
     status = status_code or (400 if error else 200)
     if wants_json(request):
@@ -119,6 +125,7 @@ def _cart_response(
         error=error,
         alcohol=alcohol,
         approvers=approvers or [],
+        values=values or {},
     )
 
 
@@ -128,21 +135,33 @@ async def refused(
     *,
     alcohol: dict[str, Any] | None = None,
     status_code: int | None = None,
+    values: dict[str, str] | None = None,
 ) -> Response[Any] | Template:
-    """The cart as it is, with the reason an action was refused (and, for alcohol, the authorisation form)."""
+    """The cart as it is, with the reason an action was refused (and, for alcohol, the authorisation form), and
+    `values`: what was typed into the form that was refused, PINs excepted, to show it again."""
     async with db(request).read() as session:
         view = await cart.view(session, _lane_id(request))
-        approvers = await pins.approvers(session) if alcohol else []
+        approvers = await pins.approvers(session) if alcohol or values else []
     return _cart_response(
-        request, view, message, error=True, alcohol=alcohol, approvers=approvers, status_code=status_code
+        request,
+        view,
+        message,
+        error=True,
+        alcohol=alcohol,
+        approvers=approvers,
+        status_code=status_code,
+        values=values,
     )
 
 
-async def _mutate(request: Request[Any, Any, Any], action: Any, *, durable: bool = True) -> Response[Any] | Template:
+async def _mutate(
+    request: Request[Any, Any, Any], action: Any, *, durable: bool = True, values: dict[str, str] | None = None
+) -> Response[Any] | Template:
     """Run a change at the counter in one write transaction, tell the lane's tablets, answer with the cart.
 
     `durable=False` for a change to the cart alone (lines, quantities, the customer chosen): it commits without
     waiting for the disk (db/engine.py). Anything else (money, a supervisor's decision, a new customer) waits.
+    `values`: what the form held, shown again if the change is refused.
     """
     lane_id = _lane_id(request)
     try:
@@ -154,7 +173,7 @@ async def _mutate(request: Request[Any, Any, Any], action: Any, *, durable: bool
             request, exc.message, alcohol={"product_id": exc.product_id, "quantity": exc.quantity, "code": exc.code}
         )
     except DomainError as exc:
-        return await refused(request, exc.message)
+        return await refused(request, exc.message, values=values)
     await hub(request).publish(lane_id, view.version, message)
     return _cart_response(request, view, message)
 
@@ -164,17 +183,31 @@ async def _mutate(request: Request[Any, Any, Any], action: Any, *, durable: bool
 
 @get("/emparejar", opt=PUBLIC, name="pair")
 async def pair_form(request: Request[Any, Any, Any], codigo: FromQuery[str] = "") -> Template:
-    return page(request, "pos/pair.html", code=codigo, error=None)
+    return page(request, "pos/pair.html", code=as_text(codigo, "codigo", max_len=20, label="código"), error=None)
 
 
 @post("/emparejar", opt=PUBLIC)
 async def pair(request: Request[Any, Any, Any]) -> Template | Redirect:
+    """Guessing codes is slowed per address (growing delays) and per code (a few wrong guesses void every code
+    valid at the time: pos/pairing.py)."""
     data = await form_data(request)
-    try:
-        async with db(request).write() as session:
-            _device, token = await pairing.pair(session, data.get("code", ""), data.get("name", ""), now=_now())
-    except DomainError as exc:
-        return page(request, "pos/pair.html", status_code=400, code=data.get("code", ""), error=exc.message)
+    code = data.text("code", max_len=20, label="código")
+    guards: Guards = request.app.state.guards
+    address = client_address(request)
+    wait = guards.pairing_client.wait(address, time.monotonic())
+    if wait > 0:
+        message = f"Demasiados códigos incorrectos. Espere {wait_text(wait)} y vuelva a intentar."
+        return page(request, "pos/pair.html", status_code=429, code=code, error=message)
+    error = None
+    async with db(request).write() as session:
+        try:
+            _device, token = await pairing.pair(session, code, data.text("name", max_len=60), now=_now())
+        except DomainError as exc:
+            error = exc.message  # caught inside: the wrong guess must be committed
+    if error is not None:
+        guards.pairing_client.failed(address, time.monotonic())
+        return page(request, "pos/pair.html", status_code=400, code=code, error=error)
+    guards.pairing_client.succeeded(address)
     response = redirect("/caja/pin")
     response.set_cookie(DEVICE_COOKIE, token, max_age=DEVICE_COOKIE_AGE, httponly=True, samesite="lax", path="/")
     return response
@@ -190,34 +223,32 @@ async def pin_form(request: Request[Any, Any, Any]) -> Template:
 @post("/caja/pin", opt=on_tablet(None))
 async def pin_login(request: Request[Any, Any, Any]) -> Template | Redirect:
     data = await form_data(request)
-    user_id = int(data["user_id"]) if data.get("user_id", "").isdigit() else 0
-    error = None
-    async with db(request).write() as session:
-        device = await session.get(Device, request.state.device.id)
-        assert device is not None  # the guard found it a moment ago; devices are never deleted
-        try:
-            user = await pins.login(session, device, user_id, data.get("pin", ""), now=_now())
-            await cart.set_cashier(session, device.lane_id, user.id)
-            request.set_session(login_session(user, device_id=device.id))
-        except pins.PinError as exc:
-            error = exc.message  # caught inside: the failure count must be committed
-        people = await pins.cashiers(session)
-    if error:
+    user_id = data.id("user_id", label="usuario")
+    try:
+        user = await check_pin(request, user_id, data.text("pin", max_len=12))
+    except pins.PinError as exc:
+        async with db(request).read() as session:
+            people = await pins.cashiers(session)
         return page(
             request,
             "pos/pin.html",
             status_code=401,
             people=people,
             lane=request.state.lane,
-            error=error,
+            error=exc.message,
             chosen=user_id,
         )
+    device = request.state.device
+    async with db(request).write() as session:
+        await cart.set_cashier(session, device.lane_id, user.id)
+        lifetime = request.app.state.settings.session_max_age
+        request.set_session(await sign_in(session, request, user, lifetime=lifetime, device_id=device.id))
     return redirect("/caja")
 
 
 @post("/caja/salir", opt=SELL)
 async def pin_logout(request: Request[Any, Any, Any]) -> Redirect:
-    request.clear_session()
+    await end_session(request)
     return redirect("/caja/pin")
 
 
@@ -254,7 +285,8 @@ async def cart_fragment(request: Request[Any, Any, Any]) -> Response[Any] | Temp
 
 @post("/caja/escanear", opt=SELL)
 async def scan(request: Request[Any, Any, Any]) -> Response[Any] | Template:
-    code = (await form_data(request)).get("code", "").strip()
+    # A receipt's timbre read by the scanner is a few hundred characters of XML; a product code, a few dozen.
+    code = (await form_data(request)).text("code", max_len=2000, label="código").strip()
 
     times, code_only = cart.split_times(code)
     reference = returns.scanned_timbre(code)
@@ -272,11 +304,12 @@ async def scan(request: Request[Any, Any, Any]) -> Response[Any] | Template:
 async def add(request: Request[Any, Any, Any]) -> Response[Any] | Template:
     data = await form_data(request)
 
+    raw = data.text("quantity", max_len=20) or "1"
+
     async def action(session: Any, lane_id: int) -> str:
-        product = await catalog.sellable(session, int(data.get("product_id", "0") or 0))
+        product = await catalog.sellable(session, data.required_id("product_id", "Elija un producto."))
         if product is None:
             raise DomainError("El producto no existe.", "not_found")
-        raw = data.get("quantity", "") or "1"
         quantity = parse_quantity(raw, weighed=product.unit == "kg")
         line = await cart.add_product(session, lane_id, product, quantity)
         return f"{line.description} agregado"
@@ -286,11 +319,11 @@ async def add(request: Request[Any, Any, Any]) -> Response[Any] | Template:
 
 @post("/caja/lineas/{line_no:int}/cantidad", opt=SELL)
 async def set_quantity(request: Request[Any, Any, Any], line_no: FromPath[int]) -> Response[Any] | Template:
-    data = await form_data(request)
+    raw = (await form_data(request)).text("quantity", max_len=20)
 
     async def action(session: Any, lane_id: int) -> str:
         product = await cart.line_product(session, lane_id, line_no)
-        quantity = parse_quantity(data.get("quantity", ""), weighed=product.unit == "kg")
+        quantity = parse_quantity(raw, weighed=product.unit == "kg")
         return await cart.set_quantity(session, lane_id, line_no, quantity, now=_now())
 
     return await _mutate(request, action, durable=False)
@@ -325,6 +358,7 @@ async def confirm_age(request: Request[Any, Any, Any]) -> Response[Any] | Templa
 
 @get("/caja/buscar", opt=SELL)
 async def find(request: Request[Any, Any, Any], q: FromQuery[str] = "") -> Template:
+    q = as_text(q, "q", max_len=100, label="búsqueda")
     async with db(request).read(quick=True) as session:
         hits = await search.search(session, q, limit=24) if q.strip() else []
     return page(request, "pos/_tiles.html", hits=hits, q=q)
@@ -333,6 +367,7 @@ async def find(request: Request[Any, Any, Any], q: FromQuery[str] = "") -> Templ
 @get("/caja/precio", opt=SELL)
 async def price_check(request: Request[Any, Any, Any], code: FromQuery[str] = "") -> Template:
     """Price check mode: what a product costs, without selling it."""
+    code = as_text(code, "code", max_len=100)
     async with db(request).read(quick=True) as session:
         match = await catalog.find_by_scan(session, code) if code.strip() else None
     return page(request, "pos/_price.html", match=match, code=code)
@@ -343,7 +378,7 @@ def _tenders(data: dict[str, str]) -> list[Tender]:
     for method in (M.DEBITO, M.CREDITO, M.TRANSFERENCIA, M.FIADO, M.EFECTIVO):
         raw = data.get(method.value, "").strip()
         if raw:
-            amount = parse_clp(raw)
+            amount = parse_clp(raw[:40])
             if amount:
                 tenders.append(Tender(method, amount, data.get(f"{method.value}_ref", "").strip()[:40]))
     return tenders
@@ -384,12 +419,62 @@ async def pay(request: Request[Any, Any, Any]) -> Response[Any] | Template | Red
     return redirect(f"/caja/ventas/{result.sale_id}")
 
 
-@get("/caja/ventas/{sale_id:int}", opt=SELL, name="pos_receipt")
-async def receipt(request: Request[Any, Any, Any], sale_id: FromPath[int]) -> Template:
+# Sales of other lanes a supervisor let this tablet's session see (a few, in the session cookie).
+GRANTS_KEY = "sale_grants"
+
+
+def _may_see(request: Request[Any, Any, Any], sale: Sale) -> bool:
+    """A tablet sees its own lane's sales; another lane's takes a supervisor's PIN (the receipt shows the customer,
+    the cashier and what was paid, and a reprint is a second copy of a fiscal document)."""
+    return sale.lane == request.state.lane.code or sale.id in request.session.get(GRANTS_KEY, [])
+
+
+async def _other_lane(
+    request: Request[Any, Any, Any], sale: Sale, *, error: str | None = None, values: dict[str, str] | None = None
+) -> Template:
+    async with db(request).read() as session:
+        approvers = await pins.approvers(session)
+    return page(
+        request,
+        "pos/other_lane.html",
+        status_code=403 if error is None else 400,
+        sale=sale,
+        lane=request.state.lane,
+        approvers=approvers,
+        error=error,
+        values=values or {},
+    )
+
+
+async def _sale(request: Request[Any, Any, Any], sale_id: int) -> Sale:
     async with db(request).read() as session:
         sale = await session.get(Sale, sale_id)
-        if sale is None:
-            raise DomainError("La venta no existe.", "not_found")
+    if sale is None:
+        raise DomainError("La venta no existe.", "not_found")
+    return sale
+
+
+@post("/caja/ventas/{sale_id:int}/autorizar", opt=SELL)
+async def authorise_sale(request: Request[Any, Any, Any], sale_id: FromPath[int]) -> Template | Redirect:
+    """A supervisor lets this tablet see (and reprint) a sale of another lane."""
+    sale = await _sale(request, sale_id)
+    data = await form_data(request)
+    try:
+        approver = await supervisor_from_form(request, data)
+    except DomainError as exc:
+        return await _other_lane(request, sale, error=exc.message, values=typed_values(data))
+    async with db(request).write() as session:
+        await audit.record(session, approver.id, "sale.other_lane", "sale", sale_id, {"lane": request.state.lane.code})
+    grants = [g for g in request.session.get(GRANTS_KEY, []) if g != sale_id][-9:]
+    request.session[GRANTS_KEY] = [*grants, sale_id]
+    return redirect(f"/caja/ventas/{sale_id}")
+
+
+@get("/caja/ventas/{sale_id:int}", opt=SELL, name="pos_receipt")
+async def receipt(request: Request[Any, Any, Any], sale_id: FromPath[int]) -> Template:
+    if not _may_see(request, sale := await _sale(request, sale_id)):
+        return await _other_lane(request, sale)
+    async with db(request).read() as session:
         lines = list(
             await session.scalars(select(SaleLine).where(SaleLine.sale_id == sale_id).order_by(SaleLine.line_no))
         )
@@ -423,12 +508,12 @@ async def receipt(request: Request[Any, Any, Any], sale_id: FromPath[int]) -> Te
 
 
 @post("/caja/ventas/{sale_id:int}/reimprimir", opt=SELL)
-async def reprint(request: Request[Any, Any, Any], sale_id: FromPath[int]) -> Redirect:
+async def reprint(request: Request[Any, Any, Any], sale_id: FromPath[int]) -> Template | Redirect:
     """Print the sale's document again on this lane's printer, marked COPIA (after commit, like any receipt)."""
     lane_id = _lane_id(request)
+    if not _may_see(request, sale := await _sale(request, sale_id)):
+        return await _other_lane(request, sale)
     async with db(request).write() as session:
-        if await session.get(Sale, sale_id) is None:
-            raise DomainError("La venta no existe.", "not_found")
         document = await session.scalar(
             select(Document).where(Document.sale_id == sale_id, Document.tipo.in_((39, 33))).order_by(Document.id)
         )
@@ -457,13 +542,14 @@ async def reprint(request: Request[Any, Any, Any], sale_id: FromPath[int]) -> Re
 
 
 @get("/caja/eventos", opt=SELL)
-async def events(request: Request[Any, Any, Any], after: FromQuery[int | None] = None) -> ServerSentEvent:
+async def events(request: Request[Any, Any, Any], after: FromQuery[str] = "") -> ServerSentEvent:
     """Server-sent events: a "notice" whenever the lane's cart changes or the box has something to say."""
     lane_id = _lane_id(request)
+    after_seq = as_int(after, "after", maximum=2**62, label="último aviso")
     lane_hub = hub(request)
 
     async def stream() -> AsyncGenerator[ServerSentEventMessage, None]:
-        seen = lane_hub.last_seq(lane_id) if after is None else after
+        seen = lane_hub.last_seq(lane_id) if after_seq is None else after_seq
         while True:
             notice = await lane_hub.wait(lane_id, seen, keepalive=15)
             if notice is None:
@@ -482,6 +568,7 @@ async def events(request: Request[Any, Any, Any], after: FromQuery[int | None] =
 
 
 ROUTES = [
+    authorise_sale,
     reprint,
     pair_form,
     pair,

@@ -11,7 +11,7 @@ from litestar.response import Redirect, Template
 from appliance.cash import sessions as cash
 from appliance.core.errors import DomainError
 from appliance.core.money import parse_clp
-from appliance.db.models import Device, User
+from appliance.http.approvals import supervisor_from_form, typed_values
 from appliance.http.pages import db, flash, form_data, page, redirect
 from appliance.http.policy import COUNTER, on_tablet
 from appliance.pos import pins
@@ -23,12 +23,18 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-async def _page(request: Request[Any, Any, Any], *, error: str | None = None, status_code: int = 200) -> Template:
+async def _page(
+    request: Request[Any, Any, Any],
+    *,
+    error: str | None = None,
+    status_code: int = 200,
+    values: dict[str, str] | None = None,
+) -> Template:
     lane = request.state.lane
     async with db(request).read() as session:
         current = await cash.current(session, lane.id)
         report = await cash.x_report(session, current.id) if current else None
-        supervisors = [u for u in await pins.cashiers(session) if u.role in ("supervisor", "administrador")]
+        supervisors = await pins.approvers(session)
     return page(
         request,
         "pos/cash.html",
@@ -41,6 +47,7 @@ async def _page(request: Request[Any, Any, Any], *, error: str | None = None, st
         report_labels=cash.REPORT_LABELS,
         denominations=cash.DENOMINATIONS,
         supervisors=supervisors,
+        values=values or {},
     )
 
 
@@ -53,7 +60,7 @@ async def cash_page(request: Request[Any, Any, Any]) -> Template:
 async def open_cash(request: Request[Any, Any, Any]) -> Template | Redirect:
     data = await form_data(request)
     try:
-        amount = parse_clp(data.get("opening_float", ""))
+        amount = parse_clp(data.text("opening_float", max_len=40, label="fondo inicial"))
         async with db(request).write() as session:
             await cash.open_session(
                 session, request.state.lane.id, user_id=request.user.id, opening_float=amount, now=_now()
@@ -67,19 +74,19 @@ async def open_cash(request: Request[Any, Any, Any]) -> Template | Redirect:
 async def movement(request: Request[Any, Any, Any]) -> Template | Redirect:
     data = await form_data(request)
     try:
-        amount = parse_clp(data.get("amount", ""))
+        amount = parse_clp(data.text("amount", max_len=40, label="monto"))
         async with db(request).write() as session:
             await cash.add_movement(
                 session,
                 request.state.lane.id,
-                kind=data.get("kind", ""),
+                kind=data.text("kind", max_len=20, label="tipo de movimiento"),
                 amount=amount,
-                note=data.get("note", ""),
+                note=data.text("note", max_len=120, label="nota"),
                 user_id=request.user.id,
                 now=_now(),
             )
     except DomainError as exc:
-        return await _page(request, error=exc.message, status_code=400)
+        return await _page(request, error=exc.message, status_code=400, values=typed_values(data))
     flash(request, "Movimiento de caja registrado.")
     return redirect("/caja/turno")
 
@@ -88,36 +95,31 @@ async def movement(request: Request[Any, Any, Any]) -> Template | Redirect:
 async def close_cash(request: Request[Any, Any, Any]) -> Template:
     """Z close: the cashier counts blind (the expected amount is never shown first); a supervisor approves with PIN."""
     data = await form_data(request)
+    typed = typed_values(data)
     counted = {}
-    for denomination in cash.DENOMINATIONS:
-        raw = data.get(f"d{denomination}", "").strip()
-        if raw and not raw.isdigit():
-            return await _page(
-                request, error=f"Cantidad no válida para ${denomination:,}".replace(",", "."), status_code=400
-            )
-        counted[str(denomination)] = int(raw or 0)
-    supervisor_id = int(data["supervisor_id"]) if data.get("supervisor_id", "").isdigit() else 0
+    try:
+        for denomination in cash.DENOMINATIONS:
+            label = f"billetes o monedas de ${denomination:,}".replace(",", ".")
+            counted[str(denomination)] = data.number(f"d{denomination}", maximum=100_000, label=label) or 0
+        approver = await supervisor_from_form(request, data)
+    except DomainError as exc:
+        return await _page(request, error=exc.message, status_code=400, values=typed)
     error = None
     async with db(request).write() as session:
-        device = await session.get(Device, request.state.device.id)
-        assert device is not None
         try:
-            approver: User = await pins.login(
-                session, device, supervisor_id, data.get("supervisor_pin", ""), now=_now()
-            )
             row, report = await cash.close(
                 session,
                 request.state.lane.id,
                 counted=counted,
                 user_id=request.user.id,
                 approver=approver,
-                note=data.get("note", ""),
+                note=data.text("note", max_len=200, label="nota"),
                 now=_now(),
             )
         except DomainError as exc:
-            error = exc.message  # a wrong supervisor PIN still counts against the lockout
+            error = exc.message
     if error:
-        return await _page(request, error=error, status_code=400)
+        return await _page(request, error=error, status_code=400, values=typed)
     return page(
         request,
         "pos/z_report.html",

@@ -20,12 +20,13 @@ from appliance.catalog import service as catalog
 from appliance.catalog.draft import FormErrors
 from appliance.core.errors import DomainError
 from appliance.core.money import format_clp, parse_clp
-from appliance.core.quantity import parse_quantity
+from appliance.core.quantity import MAX_QUANTITY, parse_quantity
 from appliance.customers import service as parties
 from appliance.db.models import Category, Customer, Product
 from appliance.devices import actions
-from appliance.http.approvals import supervisor_from_form
+from appliance.http.approvals import supervisor_from_form, typed_values
 from appliance.http.controllers.pos import SELL, _lane_id, _mutate, refused
+from appliance.http.inputs import as_id, as_int, as_text
 from appliance.http.pages import db, form_data, page
 from appliance.sales import cart, fiado
 
@@ -39,7 +40,7 @@ def _now() -> datetime:
 
 @post("/caja/lineas/{line_no:int}/envase", opt=SELL)
 async def answer_envase(request: Request[Any, Any, Any], line_no: FromPath[int]) -> Response[Any] | Template:
-    brings = (await form_data(request)).get("trae") == "si"
+    brings = (await form_data(request)).choice("trae", ("si", "no"), default="no", label="¿trae envase?") == "si"
 
     async def action(session: Any, lane_id: int) -> str:
         return await cart.answer_envase(session, lane_id, line_no, brings=brings)
@@ -52,10 +53,11 @@ async def redeem(request: Request[Any, Any, Any]) -> Response[Any] | Template:
     data = await form_data(request)
 
     async def action(session: Any, lane_id: int) -> str:
-        container = await catalog.sellable(session, int(data.get("container_id", "0") or 0))
+        container_id = data.required_id("container_id", "Elija el envase que trae el cliente.")
+        container = await catalog.sellable(session, container_id)
         if container is None:
             raise DomainError("Elija el envase que trae el cliente.", "not_found")
-        units = int(data["units"]) if data.get("units", "").isdigit() else 0
+        units = data.number("units", maximum=999, label="envases") or 0
         line = await cart.redeem_container(session, lane_id, container, units)
         return f"{units} envase{'s' if units != 1 else ''} devuelto{'s' if units != 1 else ''}: {line.description}"
 
@@ -68,38 +70,44 @@ async def redeem(request: Request[Any, Any, Any]) -> Response[Any] | Template:
 @post("/caja/lineas/{line_no:int}/descuento", opt=SELL)
 async def discount(request: Request[Any, Any, Any], line_no: FromPath[int]) -> Response[Any] | Template:
     data = await form_data(request)
+    typed = {**typed_values(data), "line_no": str(line_no)}
     try:
+        change = _discount_change(data.text("kind", max_len=10), data.text("value", max_len=20).strip())
         approver = await supervisor_from_form(request, data)
     except DomainError as exc:
-        return await refused(request, exc.message)
+        return await refused(request, exc.message, values=typed)
+    reason = data.text("reason", max_len=120)
 
     async def action(session: Any, lane_id: int) -> str:
-        kind, raw = data.get("kind", ""), data.get("value", "").strip()
-        if kind == "percent":
-            if not raw.rstrip("%").strip().isdigit():
-                raise DomainError("El porcentaje es un número entero (ej.: 10).", "invalid_discount")
-            change = {"percent": int(raw.rstrip("%").strip())}
-        elif kind in ("amount", "price"):
-            change = {"amount" if kind == "amount" else "new_price": parse_clp(raw)}
-        else:
-            raise DomainError("Elija descuento en %, en pesos, o precio nuevo.", "invalid_discount")
-        label = await cart.adjust_line(
-            session, lane_id, line_no, approver=approver, reason=data.get("reason", ""), **change
-        )
+        label = await cart.adjust_line(session, lane_id, line_no, approver=approver, reason=reason, **change)
         return f"{label} por {approver.full_name}"
 
-    return await _mutate(request, action)
+    return await _mutate(request, action, values=typed)
+
+
+def _discount_change(kind: str, raw: str) -> dict[str, int]:
+    if kind == "percent":
+        percent = as_int(raw.rstrip("%").strip(), "value", maximum=100, label="porcentaje")
+        if percent is None:
+            raise DomainError("El porcentaje es un número entero (ej.: 10).", "invalid_discount")
+        return {"percent": percent}
+    if kind in ("amount", "price"):
+        return {"amount" if kind == "amount" else "new_price": parse_clp(raw)}
+    raise DomainError("Elija descuento en %, en pesos, o precio nuevo.", "invalid_discount")
 
 
 @get("/caja/alcohol", opt=SELL)
 async def alcohol_form(
-    request: Request[Any, Any, Any], producto: FromQuery[int], cantidad: FromQuery[int] = 1000
+    request: Request[Any, Any, Any], producto: FromQuery[str] = "", cantidad: FromQuery[str] = ""
 ) -> Response[Any] | Template:
     """The cart with the supervisor's authorisation for alcohol refused on the box's own scanner: the tablet asks for
     it when that notice arrives (a code typed on the tablet gets the form in its answer)."""
-    quantity = cantidad if 0 < cantidad <= 999_000 else 1000
+    product_id = as_id(producto, "producto")
+    quantity = as_int(cantidad, "cantidad", minimum=1, maximum=MAX_QUANTITY * 1000) or 1000
+    if product_id is None:
+        return await refused(request, "No hay nada que autorizar: escanee el producto de nuevo.", status_code=200)
     async with db(request).read() as session:
-        blocked = await cart.alcohol_refusal(session, producto, quantity, now=_now())
+        blocked = await cart.alcohol_refusal(session, product_id, quantity, now=_now())
     if blocked is None:  # not alcohol, or its hours began meanwhile: nothing to authorise
         return await refused(request, "No hay nada que autorizar: escanee el producto de nuevo.", status_code=200)
     alcohol = {"product_id": blocked.product_id, "quantity": blocked.quantity, "code": blocked.code}
@@ -109,16 +117,21 @@ async def alcohol_form(
 @post("/caja/alcohol", opt=SELL)
 async def authorise_alcohol(request: Request[Any, Any, Any]) -> Response[Any] | Template:
     data = await form_data(request)
+    product_id = data.required_id("product_id", "Elija el producto que se autoriza.")
+    quantity = data.number("quantity", minimum=1, maximum=MAX_QUANTITY * 1000, label="cantidad") or 1000
     try:
         approver = await supervisor_from_form(request, data)
     except DomainError as exc:
-        return await refused(request, exc.message)
+        # The authorisation form again, as it was typed: the refusal is about the PIN, the alcohol is still there.
+        async with db(request).read() as session:
+            blocked = await cart.alcohol_refusal(session, product_id, quantity, now=_now())
+        alcohol = {"product_id": product_id, "quantity": quantity, "code": blocked.code if blocked else ""}
+        return await refused(request, exc.message, alcohol=alcohol, values=typed_values(data))
 
     async def action(session: Any, lane_id: int) -> str:
-        product = await catalog.sellable(session, int(data.get("product_id", "0") or 0))
+        product = await catalog.sellable(session, product_id)
         if product is None:
             raise DomainError("El producto no existe.", "not_found")
-        quantity = int(data["quantity"]) if data.get("quantity", "").isdigit() else 1000
         line = await cart.add_product(session, lane_id, product, quantity, now=_now(), alcohol_approver=approver)
         return f"{line.description} autorizado por {approver.full_name}"
 
@@ -133,7 +146,7 @@ async def weigh(request: Request[Any, Any, Any]) -> Response[Any] | Template:
     """A weighed product at the weight on the lane's scale (stable), or at a typed weight when the form sends one."""
     data = await form_data(request)
     lane_id = _lane_id(request)
-    typed = data.get("kg", "").strip()
+    typed = data.text("kg", max_len=20, label="peso").strip()
     grams: int | None = None
     failure = ""
     if not typed:  # the scale is read outside the transaction: it may take a moment to settle
@@ -148,7 +161,7 @@ async def weigh(request: Request[Any, Any, Any]) -> Response[Any] | Template:
     async def action(session: Any, lane_id: int) -> str:
         if failure:
             raise DomainError(f"{failure} También puede escribir el peso.", "scale_unavailable")
-        product = await catalog.sellable(session, int(data.get("product_id", "0") or 0))
+        product = await catalog.sellable(session, data.required_id("product_id", "Elija el producto que se pesa."))
         if product is None or product.unit != "kg":
             raise DomainError("Elija un producto que se vende por peso.", "not_weighed")
         weight = parse_quantity(typed, weighed=True) if typed else grams
@@ -183,6 +196,7 @@ async def quick_keys(request: Request[Any, Any, Any]) -> Template:
 
 @get("/caja/clientes", opt=SELL)
 async def find_customers(request: Request[Any, Any, Any], q: FromQuery[str] = "") -> Template:
+    q = as_text(q, "q", max_len=100, label="búsqueda")
     async with db(request).read() as session:
         found = await parties.list_customers(session, q.strip(), limit=12) if q.strip() else []
         rows = [(c, await fiado.balance(session, c.id)) for c in found if c.active]
@@ -192,11 +206,10 @@ async def find_customers(request: Request[Any, Any, Any], q: FromQuery[str] = ""
 @post("/caja/cliente", opt=SELL)
 async def choose_customer(request: Request[Any, Any, Any]) -> Response[Any] | Template:
     data = await form_data(request)
-    raw = data.get("customer_id", "")
 
     async def action(session: Any, lane_id: int) -> str:
         return await cart.set_customer(
-            session, lane_id, int(raw) if raw.isdigit() else None, factura=data.get("documento") == "factura"
+            session, lane_id, data.id("customer_id", label="cliente"), factura=data.get("documento") == "factura"
         )
 
     return await _mutate(request, action, durable=False)
@@ -211,7 +224,7 @@ async def quick_customer(request: Request[Any, Any, Any]) -> Response[Any] | Tem
         try:
             customer = await parties.save_customer(
                 session,
-                {k: data.get(k, "") for k in ("rut", "name", "giro", "address", "comuna", "email", "phone")},
+                {k: data.text(k) for k in ("rut", "name", "giro", "address", "comuna", "email", "phone")},
                 customer_id=None,
                 actor_id=request.user.id,
             )
@@ -228,7 +241,7 @@ async def fiado_payment(request: Request[Any, Any, Any]) -> Response[Any] | Temp
     data = await form_data(request)
 
     async def action(session: Any, lane_id: int) -> str:
-        customer_id = int(data["customer_id"]) if data.get("customer_id", "").isdigit() else 0
+        customer_id = data.required_id("customer_id", "Elija el cliente que abona.")
         method = data.get("method", "efectivo")
         if method not in ("efectivo", "debito", "transferencia"):
             raise DomainError("El abono se paga en efectivo, débito o transferencia.", "invalid_method")
@@ -236,7 +249,7 @@ async def fiado_payment(request: Request[Any, Any, Any]) -> Response[Any] | Temp
         left = await fiado.pay(
             session,
             customer_id,
-            parse_clp(data.get("amount", "")),
+            parse_clp(data.text("amount", max_len=40, label="monto")),
             method=method,
             user_id=request.user.id,
             now=_now(),

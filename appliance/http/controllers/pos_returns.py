@@ -13,7 +13,8 @@ from sqlalchemy import select
 from appliance.core.errors import DomainError
 from appliance.core.quantity import parse_quantity
 from appliance.db.models import Document, Payment, Sale
-from appliance.http.approvals import supervisor_from_form
+from appliance.http.approvals import supervisor_from_form, typed_values
+from appliance.http.inputs import as_text
 from appliance.http.pages import db, form_data, page
 from appliance.http.policy import COUNTER, on_tablet
 from appliance.pos import pins
@@ -25,7 +26,12 @@ SELL = on_tablet(COUNTER)
 
 
 async def _form(
-    request: Request[Any, Any, Any], query: str, *, error: str | None = None, status_code: int = 200
+    request: Request[Any, Any, Any],
+    query: str,
+    *,
+    error: str | None = None,
+    status_code: int = 200,
+    values: dict[str, str] | None = None,
 ) -> Template:
     reference = returns.receipt_reference(query)
     if reference is not None:  # a scanned timbre shows as the document it names
@@ -33,7 +39,7 @@ async def _form(
     sale, lines, methods = None, [], []
     folio: tuple[str, int] | None = None  # the sale's document: its name and folio
     async with db(request).read() as session:
-        supervisors = [u for u in await pins.cashiers(session) if u.role in ("supervisor", "administrador")]
+        supervisors = await pins.approvers(session)
         if query.strip():
             try:
                 sale = await returns.find_sale(session, query)
@@ -64,18 +70,19 @@ async def _form(
         error=error,
         supervisors=supervisors,
         lane=request.state.lane,
+        values=values or {},
     )
 
 
 @get("/caja/devolucion", opt=SELL, name="pos_return")
 async def return_form(request: Request[Any, Any, Any], boleta: FromQuery[str] = "") -> Template:
-    return await _form(request, boleta)
+    return await _form(request, as_text(boleta, "boleta", max_len=2000, label="boleta"))
 
 
 @post("/caja/devolucion/{sale_id:int}", opt=SELL)
 async def return_process(request: Request[Any, Any, Any], sale_id: FromPath[int]) -> Template:
     data = await form_data(request)
-    query = data.get("boleta", str(sale_id))
+    query = data.text("boleta", max_len=2000, default=str(sale_id))
     error = None
     now = datetime.now(UTC)
     try:
@@ -85,7 +92,7 @@ async def return_process(request: Request[Any, Any, Any], sale_id: FromPath[int]
             rows = {r.line.id: r for r in await returns.returnable(session, sale_id)}
             quantities = {}
             for line_id, row in rows.items():
-                raw = data.get(f"q{line_id}", "").strip()
+                raw = data.text(f"q{line_id}", max_len=20, label="cantidad").strip()
                 if raw:
                     quantities[line_id] = parse_quantity(raw, weighed=row.unit == "kg", allow_zero=True)
             result = await returns.process(
@@ -94,9 +101,9 @@ async def return_process(request: Request[Any, Any, Any], sale_id: FromPath[int]
                 sale_id=sale_id,
                 lane_id=int(request.state.lane.id),
                 quantities=quantities,
-                to_merma={i for i in rows if data.get(f"m{i}") == "on"},
-                refund_method=data.get("refund_method", ""),
-                reason=data.get("reason", ""),
+                to_merma={i for i in rows if data.flag(f"m{i}")},
+                refund_method=data.text("refund_method", max_len=20),
+                reason=data.text("reason", max_len=120, label="motivo"),
                 user_id=request.user.id,
                 approver=approver,
                 now=now,
@@ -104,7 +111,7 @@ async def return_process(request: Request[Any, Any, Any], sale_id: FromPath[int]
     except DomainError as exc:
         error = exc.message
     if error:
-        return await _form(request, query, error=error, status_code=400)
+        return await _form(request, query, error=error, status_code=400, values=typed_values(data))
     async with db(request).read() as session:
         document = await session.get(Document, result.document_id) if result.document_id else None
         sale = await session.get(Sale, sale_id)

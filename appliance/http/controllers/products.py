@@ -14,7 +14,9 @@ from appliance.catalog import categories, search
 from appliance.catalog import service as catalog
 from appliance.catalog.draft import FormErrors, parse_product
 from appliance.core.quantity import format_quantity
+from appliance.core.text import is_digits
 from appliance.db.models import ADDITIONAL_TAX_CODES, Product, ProductBarcode, StockLevel, StockMove
+from appliance.http.inputs import as_id, as_int, as_text
 from appliance.http.pages import db, flash, form_data, is_fragment, page, redirect
 from appliance.http.policy import ADMIN, BACKOFFICE_VIEW, allow
 from appliance.stock import service as stock
@@ -39,7 +41,7 @@ async def _rows(
     cat_ids = _descendants(nodes, category) if category else None
     offset = (page_no - 1) * PAGE_SIZE
     if q.strip():
-        match = await catalog.find_by_scan(session, q) if q.strip().isdigit() else None
+        match = await catalog.find_by_scan(session, q) if is_digits(q.strip()) else None
         if match is not None:
             ids = [match.product.id]
         else:
@@ -105,10 +107,13 @@ async def product_list(
     q: FromQuery[str] = "",
     categoria: FromQuery[str] = "",  # the filter form sends an empty value for «Todas»
     estado: FromQuery[str] = "activos",
-    pagina: FromQuery[int] = 1,
+    pagina: FromQuery[str] = "",
 ) -> Template:
-    page_no = max(pagina, 1)
-    category_id = int(categoria) if categoria.strip().isdigit() else None
+    q = as_text(q, "q", max_len=100, label="búsqueda")
+    page_no = as_int(pagina, "pagina", minimum=1, maximum=100_000, label="página") or 1
+    category_id = as_id(categoria, "categoria", label="categoría")
+    if estado not in ("activos", "inactivos", "todos"):
+        estado = "activos"
     async with db(request).read() as session:
         nodes = await categories.tree(session)
         rows, more = await _rows(session, q, category_id, estado, page_no, nodes)
@@ -276,10 +281,12 @@ async def product_toggle(request: Request[Any, Any, Any], product_id: FromPath[i
 
 @get("/api/productos", opt=allow(BACKOFFICE_VIEW), name="api_products")
 async def api_search(
-    request: Request[Any, Any, Any], q: FromQuery[str] = "", limit: FromQuery[int] = 20
+    request: Request[Any, Any, Any], q: FromQuery[str] = "", limit: FromQuery[str] = ""
 ) -> dict[str, Any]:
+    q = as_text(q, "q", max_len=100, label="búsqueda")
+    size = as_int(limit, "limit", minimum=1, maximum=100, label="límite") or 20
     async with db(request).read() as session:
-        hits = await search.search(session, q, limit=min(max(limit, 1), 100))
+        hits = await search.search(session, q, limit=size)
     return {
         "query": q,
         "results": [{"id": h.id, "code": h.code, "name": h.name, "price": h.price, "unit": h.unit} for h in hits],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,7 +17,7 @@ from appliance.catalog import promotions as store
 from appliance.core.clock import CHILE_TZ
 from appliance.core.errors import DomainError
 from appliance.db.models import Product, Promotion
-from appliance.http.pages import db, flash, page, redirect
+from appliance.http.pages import db, flash, form_data, page, redirect
 from appliance.http.policy import ADMIN, BACKOFFICE_VIEW, allow
 
 
@@ -94,9 +95,8 @@ async def promotion_edit(request: Request[Any, Any, Any], promo_id: FromPath[int
 
 
 async def _save(request: Request[Any, Any, Any], promo_id: int | None) -> Template | Redirect:
-    form = await request.form()
-    data = {k: str(v) for k, v in form.items() if isinstance(v, str)}
-    chosen = [str(v) for v in form.getall("categories")] if "categories" in form else []
+    data = await form_data(request)
+    chosen = data.many("categories")
     draft, errors = store.parse_form(data, chosen)
     try:
         async with db(request).write() as session:
@@ -106,7 +106,7 @@ async def _save(request: Request[Any, Any, Any], promo_id: int | None) -> Templa
             request,
             promo_id,
             values=data,
-            chosen=[int(c) for c in chosen if c.isdigit()],
+            chosen=[int(c) for c in chosen if re.fullmatch(r"[0-9]{1,18}", c)],
             errors=exc.errors,
             status_code=400,
         )

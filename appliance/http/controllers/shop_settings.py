@@ -68,7 +68,7 @@ async def _page(
         or {
             "alcohol_from": f"{rules.sells_from:%H:%M}",
             "alcohol_until": f"{rules.sells_until:%H:%M}",
-            "dry_dates": "\n".join(d.isoformat() for d in rules.dry_dates),
+            "dry_dates": compliance.format_dates(rules.dry_dates),
         },
         alcohol_errors=alcohol_errors or {},
         card_voucher=card_voucher,

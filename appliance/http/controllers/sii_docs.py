@@ -15,7 +15,9 @@ from litestar.response import Redirect, Template
 
 from appliance.audit import log as audit
 from appliance.core.errors import DomainError
-from appliance.db.models import Document, Envelope, Setting
+from appliance.core.text import is_digits
+from appliance.db.models import DOCUMENT_STATES, Document, Envelope, Setting
+from appliance.http.inputs import MAX_ID, as_int, as_text
 from appliance.http.pages import db, flash, form_data, page, redirect
 from appliance.http.policy import ADMIN, BACKOFFICE_VIEW, allow
 from appliance.settings import Settings
@@ -66,11 +68,12 @@ async def _page(
 async def sii_page(
     request: Request[Any, Any, Any], tipo: FromQuery[str] = "", estado: FromQuery[str] = "", folio: FromQuery[str] = ""
 ) -> Template:
+    known_states = {"", *DOCUMENT_STATES, "pendiente"}
     return await _page(
         request,
-        tipo=int(tipo) if tipo.isdigit() else None,
-        estado=estado,
-        folio=int(folio) if folio.isdigit() else None,
+        tipo=as_int(tipo, "tipo", maximum=999, label="tipo de documento"),
+        estado=estado if estado in known_states else "",
+        folio=as_int(folio, "folio", minimum=1, maximum=MAX_ID, label="folio"),
     )
 
 
@@ -97,6 +100,7 @@ async def upload_certificate(request: Request[Any, Any, Any]) -> Template | Redi
     upload, password = form.get("archivo"), form.get("password")
     if not isinstance(upload, UploadFile) or not upload.filename or not isinstance(password, str):
         return await _page(request, error="Elija el archivo .pfx o .p12 y escriba su contraseña.", status_code=400)
+    password = as_text(password, "password", max_len=200, label="contraseña")
     try:
         cert = backoffice.save_certificate(
             _settings(request).secrets_dir, await upload.read(), password, datetime.now(UTC)
@@ -143,7 +147,7 @@ async def document_pdf(
     copia: FromQuery[str] = "",
 ) -> Response[bytes]:
     """The representación impresa, shown in the browser (and saved as DTE-39-123.pdf / DTE-39-123-carta.pdf)."""
-    fmt: pdf.PdfFormat = "carta" if formato == "carta" else "80mm"
+    fmt: pdf.PdfFormat = "carta" if formato == "carta" else "80mm"  # anything else: the roll
     async with db(request).read() as session:
         document = await session.get(Document, document_id)
         if document is None:
@@ -181,19 +185,20 @@ async def retry(request: Request[Any, Any, Any], document_id: FromPath[int]) -> 
 
 @post("/sii/aviso-folios", opt=allow(ADMIN))
 async def low_folios(request: Request[Any, Any, Any]) -> Redirect:
-    raw = (await form_data(request)).get("threshold", "").strip()
-    if not raw.isdigit() or not 0 < int(raw) <= 100_000:
+    raw = (await form_data(request)).text("threshold", max_len=20).strip()
+    threshold = int(raw) if is_digits(raw, max_len=6) and 0 < int(raw) <= 100_000 else None
+    if threshold is None:
         raise DomainError("El aviso de folios es un número entre 1 y 100.000.", "invalid_threshold")
     async with db(request).write() as session:
         setting = await session.get(Setting, backoffice.LOW_FOLIOS_KEY)
         if setting is None:
-            session.add(Setting(key=backoffice.LOW_FOLIOS_KEY, value=int(raw)))
+            session.add(Setting(key=backoffice.LOW_FOLIOS_KEY, value=threshold))
         else:
-            setting.value = int(raw)
+            setting.value = threshold
         await audit.record(
-            session, request.user.id, "sii.low_folios", "setting", backoffice.LOW_FOLIOS_KEY, {"value": int(raw)}
+            session, request.user.id, "sii.low_folios", "setting", backoffice.LOW_FOLIOS_KEY, {"value": threshold}
         )
-    flash(request, f"Se avisará cuando queden menos de {int(raw)} folios.")
+    flash(request, f"Se avisará cuando queden menos de {threshold:,} folios.".replace(",", "."))
     return redirect("/sii")
 
 

@@ -23,7 +23,7 @@ async def _status(request: Request[Any, Any, Any]) -> dict[str, Any]:
     runner = request.app.state.sii
     devices = health_json(request.app.state.devices, [lane.id for lane in lanes])
     backup = request.app.state.get("backup")
-    backup_status = backup.status() if backup is not None else None
+    backup_status = backup.status if backup is not None else None
     return {
         "sii": sii,
         "sii_runner": None

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from appliance.catalog.draft import FormErrors
 from appliance.db.models import User
-from appliance.http.auth import login_session
+from appliance.http.auth import session_token
 from appliance.http.pages import db, flash, form_data, page, redirect
 from appliance.http.policy import ADMIN, allow
 from appliance.pos import pins
@@ -55,13 +55,13 @@ async def user_create(request: Request[Any, Any, Any]) -> Template | Redirect:
         async with db(request).write() as session:
             account = await users.create(
                 session,
-                username=data.get("username", ""),
-                full_name=data.get("full_name", ""),
-                role=data.get("role", ""),
-                password=data.get("password", ""),
+                username=data.text("username", max_len=40, label="usuario"),
+                full_name=data.text("full_name", max_len=80, label="nombre"),
+                role=data.text("role", max_len=20, label="rol"),
+                password=data.text("password", max_len=200, label="contraseña"),
                 actor_id=request.user.id,
             )
-            await _set_pin(session, account.id, data.get("pin", ""), request.user.id)
+            await _set_pin(session, account.id, data.text("pin", max_len=12), request.user.id)
     except FormErrors as exc:
         return _form(request, None, _without_password(data), exc.fields, status_code=400)
     flash(request, f"Usuario «{account.username}» creado.")
@@ -103,21 +103,19 @@ async def user_update(request: Request[Any, Any, Any], user_id: FromPath[int]) -
             account = await users.update(
                 session,
                 user_id,
-                full_name=data.get("full_name", ""),
-                role=data.get("role", ""),
+                full_name=data.text("full_name", max_len=80, label="nombre"),
+                role=data.text("role", max_len=20, label="rol"),
                 active=data.get("active") == "on",
-                password=data.get("password") or None,
+                password=data.text("password", max_len=200, label="contraseña") or None,
                 actor_id=me,
+                keep_session=session_token(request) if user_id == me else None,
             )
-            await _set_pin(session, account.id, data.get("pin", ""), me)
+            await _set_pin(session, account.id, data.text("pin", max_len=12), me)
     except FormErrors as exc:
         errors = dict(exc.fields)
         if user_id == me and "role" in errors and data.get("role") == existing.role:
             errors["active"] = errors.pop("role")  # the role is untouched: it is the "Activo" box that was refused
         return _form(request, existing, _without_password(data), errors, status_code=400)
-    if user_id == me:
-        # A new password ends every session of this user; keep the one that made the change.
-        request.set_session(login_session(account))
     flash(request, f"Cambios de «{account.username}» guardados.")
     return redirect("/usuarios")
 

@@ -24,6 +24,7 @@ from datetime import date
 import httpx
 
 from appliance.core.rut import Rut
+from appliance.core.text import is_digits
 from appliance.sii.clients import transport
 from appliance.sii.clients.base import ChannelClient
 from appliance.sii.clients.errors import (
@@ -247,7 +248,7 @@ def parse_upload_answer(response: httpx.Response) -> UploadResult:
     if root.tag != "RECEPCIONDTE":
         raise transport.bad_answer(response, what=what, expected="RECEPCIONDTE")
     status_text = (root.findtext("STATUS") or "").strip()
-    if not status_text.lstrip("-").isdigit():
+    if not is_digits(status_text.lstrip("-")):
         raise SiiBadAnswer(
             "El SII respondió la subida sin indicar su estado (STATUS): no se sabe si recibió el envío.",
             http_status=response.status_code,

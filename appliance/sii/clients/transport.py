@@ -12,6 +12,7 @@ from email.utils import parsedate_to_datetime
 
 import httpx
 
+from appliance.core.text import is_digits
 from appliance.sii.clients.errors import SiiBadAnswer, SiiBusy, SiiUnreachable
 
 # The SII's own example of a client User-Agent (NOTES §2): browser-like, which the boleta API requires, and with the
@@ -78,7 +79,7 @@ def parse_retry_after(value: str | None, *, now: datetime | None = None) -> floa
     if value is None or not value.strip():
         return None
     text = value.strip()
-    if text.isdigit():
+    if is_digits(text):
         return float(text)
     try:
         when = parsedate_to_datetime(text)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import uvicorn
 
+from appliance.core.text import is_digits
 from appliance.sii.caf_issuer import LOCAL_IDK
 from appliance.sii.simulator.simulator import SiiSimulator
 from appliance.sii.simulator.state import SimulatorConfig, load_caf_key
@@ -38,7 +39,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     keys = []
     for spec in args.trust_caf_key:
         idk_text, separator, path = spec.partition("=")
-        if separator and idk_text.isdigit():
+        if separator and is_digits(idk_text):
             keys.append(load_caf_key(Path(path).read_bytes(), int(idk_text)))
         else:
             keys.append(load_caf_key(Path(spec).read_bytes()))

@@ -23,6 +23,7 @@ from lxml import etree
 
 from appliance.core.clock import CHILE_TZ
 from appliance.core.rut import SII_RUT, InvalidRut, Rut
+from appliance.core.text import is_digits
 from appliance.sii.caf import verify_frma
 from appliance.sii.canonical import localname, parse, serialize, without_namespaces
 from appliance.sii.certificate import holder_rut
@@ -98,7 +99,7 @@ def list_documents(data: bytes) -> tuple[DocumentRef, ...]:
     for node in root.iter():
         if isinstance(node.tag, str) and localname(node) == "DTE":
             tipo, folio, rut = _text(node, "TipoDTE"), _text(node, "Folio"), _text(node, "RUTEmisor")
-            if tipo.isdigit() and folio.isdigit():
+            if is_digits(tipo) and is_digits(folio):
                 refs.append(DocumentRef(rut_emisor=_rut_text(rut), tipo=int(tipo), folio=int(folio)))
     return tuple(refs)
 
@@ -216,7 +217,7 @@ def _check_document(
         ref=DocumentRef(rut_emisor=rut_emisor, tipo=tipo, folio=folio),
         estado=DOK,
         fecha_emision=_text(dte, "FchEmis"),
-        monto=int(total_text) if total_text.isdigit() else 0,
+        monto=int(total_text) if is_digits(total_text) else 0,
         rut_receptor=_rut_text(_text(dte, "RUTRecep")),
     )
     documento = next((child for child in dte if isinstance(child.tag, str) and localname(child) == "Documento"), None)
@@ -252,7 +253,7 @@ def _check_document(
     da_tipo, low, high = _text(caf, "TD"), _text(caf, "D"), _text(caf, "H")
     if da_rut != rut_emisor or da_tipo != str(tipo):
         return _rejected(check, "CAF", 7, "CAF no corresponde al emisor o al tipo de documento")
-    if not (low.isdigit() and high.isdigit() and int(low) <= folio <= int(high)):
+    if not (is_digits(low) and is_digits(high) and int(low) <= folio <= int(high)):
         return _rejected(check, "CAF", 8, "Folio fuera del rango autorizado por el CAF", f"{folio} no en {low}-{high}")
     dd = next(node for node in ted if isinstance(node.tag, str) and localname(node) == "DD")
     if (

@@ -1,0 +1,91 @@
+"""Growing delays against guessing: per client address and per name tried (a username, a pairing code).
+
+The first few failures cost nothing; after them each failure makes the next try wait twice as long as the one
+before, up to a ceiling. A try while waiting is refused at once, without looking at the password, so a flood costs
+the box almost nothing. It lives in memory: a restart forgets it, and the persistent defences (PIN lockouts,
+pairing codes voided by wrong guesses) do not depend on it.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+FREE_FAILURES = 5
+FIRST_DELAY = 1.0
+MAX_DELAY = 300.0
+# A key with no failure for this long is forgotten.
+FORGET_AFTER = 3600.0
+MAX_KEYS = 10_000
+
+
+@dataclass
+class _Record:
+    failures: int
+    last_failure: float
+
+
+class Throttle:
+    def __init__(
+        self,
+        *,
+        free: int = FREE_FAILURES,
+        first_delay: float = FIRST_DELAY,
+        max_delay: float = MAX_DELAY,
+        forget_after: float = FORGET_AFTER,
+    ) -> None:
+        self.free, self.first_delay, self.max_delay, self.forget_after = free, first_delay, max_delay, forget_after
+        self._records: dict[str, _Record] = {}
+
+    def delay_after(self, failures: int) -> float:
+        """How long a key with `failures` failures waits between tries."""
+        if failures < self.free:
+            return 0.0
+        return min(self.max_delay, self.first_delay * float(2 ** (failures - self.free)))
+
+    def wait(self, key: str, now: float) -> float:
+        """Seconds before `key` may try again (0: now)."""
+        record = self._records.get(key)
+        if record is None:
+            return 0.0
+        if now - record.last_failure > self.forget_after:
+            del self._records[key]
+            return 0.0
+        return max(0.0, record.last_failure + self.delay_after(record.failures) - now)
+
+    def failed(self, key: str, now: float) -> None:
+        record = self._records.get(key)
+        if record is None or now - record.last_failure > self.forget_after:
+            if len(self._records) >= MAX_KEYS:
+                self._forget_oldest()
+            record = self._records[key] = _Record(0, now)
+        record.failures += 1
+        record.last_failure = now
+
+    def succeeded(self, key: str) -> None:
+        self._records.pop(key, None)
+
+    def _forget_oldest(self) -> None:
+        for key, _ in sorted(self._records.items(), key=lambda item: item[1].last_failure)[: MAX_KEYS // 10]:
+            del self._records[key]
+
+
+def wait_text(seconds: float) -> str:
+    whole = max(1, math.ceil(seconds))
+    if whole >= 60:
+        minutes = math.ceil(whole / 60)
+        return f"{minutes} minuto{'s' if minutes != 1 else ''}"
+    return f"{whole} segundo{'s' if whole != 1 else ''}"
+
+
+@dataclass
+class Guards:
+    """The throttles a running box keeps, one per thing that can be guessed."""
+
+    login_client: Throttle
+    login_user: Throttle
+    pairing_client: Throttle
+
+    @classmethod
+    def default(cls) -> Guards:
+        return cls(login_client=Throttle(), login_user=Throttle(), pairing_client=Throttle())
