@@ -8,42 +8,19 @@ import getpass
 import importlib
 import json
 import logging
-import socket
 import sys
 import time
 from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
 from typing import Any
 
-from appliance.settings import Settings
+from appliance.settings import Settings, box_urls
 
 log = logging.getLogger("minimarket")
 
 
 def _settings(args: argparse.Namespace) -> Settings:
     return Settings.load(args.data_dir, host=getattr(args, "host", None), port=getattr(args, "port", None))
-
-
-def lan_address() -> str | None:
-    """The box's address on the shop network. A UDP connect picks the outgoing interface without sending anything."""
-    try:
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-            s.connect(("192.0.2.1", 9))  # TEST-NET-1: routed by the table, never contacted
-            address = str(s.getsockname()[0])
-    except OSError:
-        return None
-    return None if address.startswith("127.") else address
-
-
-def _urls(settings: Settings) -> list[str]:
-    port = settings.port
-    if settings.host in ("0.0.0.0", "::"):
-        urls = [f"http://127.0.0.1:{port}"]
-        lan = lan_address()
-        if lan:
-            urls.append(f"http://{lan}:{port}")
-        return urls
-    return [f"http://{settings.host}:{port}"]
 
 
 def serve(settings: Settings, banner: Callable[[], None] | None = None) -> int:
@@ -66,7 +43,7 @@ def serve(settings: Settings, banner: Callable[[], None] | None = None) -> int:
             await asyncio.sleep(0.05)
         if server.started:
             print(f"Listo en {time.perf_counter() - started:.2f} s. Abra:", flush=True)
-            for url in _urls(settings):
+            for url in box_urls(settings):
                 print(f"  {url}", flush=True)
             if banner:
                 banner()
