@@ -1,15 +1,20 @@
-"""Growing delays against guessing: per client address and per name tried (a username, a pairing code).
+"""Growing delays against guessing: per client address and per name tried (a username).
 
 The first few failures cost nothing; after them each failure makes the next try wait twice as long as the one
-before, up to a ceiling. A try while waiting is refused at once, without looking at the password, so a flood costs
-the box almost nothing. It lives in memory: a restart forgets it, and the persistent defences (PIN lockouts,
-pairing codes voided by wrong guesses) do not depend on it.
+before, up to a ceiling. A try that comes early is held until its wait is over (up to HOLD_MAX) and only then
+answered, without looking at the password if it is still early: a client that waits for its answers — a browser, a
+script, eight of them flooding the login — then tries at the pace of the delays instead of as fast as the box can
+say no, and the tablets keep the event loop. It lives in memory: a restart forgets it, and the persistent defences
+(PIN lockouts, pairing codes voided by wrong guesses) do not depend on it.
 """
 
 from __future__ import annotations
 
+import asyncio
 import math
-from dataclasses import dataclass
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 
 FREE_FAILURES = 5
 FIRST_DELAY = 1.0
@@ -17,6 +22,9 @@ MAX_DELAY = 300.0
 # A key with no failure for this long is forgotten.
 FORGET_AFTER = 3600.0
 MAX_KEYS = 10_000
+# The longest an early try is held before its answer; and how many may be held at once (each is a sleeping task).
+HOLD_MAX = 10.0
+MAX_HELD = 256
 
 
 @dataclass
@@ -85,7 +93,22 @@ class Guards:
     login_client: Throttle
     login_user: Throttle
     pairing_client: Throttle
+    hold_max: float = HOLD_MAX
+    held: int = field(default=0)
+    # Monotonic seconds, and how to wait them: the tests move both instead of waiting.
+    clock: Callable[[], float] = time.monotonic
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
 
     @classmethod
     def default(cls) -> Guards:
         return cls(login_client=Throttle(), login_user=Throttle(), pairing_client=Throttle())
+
+    async def hold(self, seconds: float) -> None:
+        """Wait out (up to HOLD_MAX of) a try's delay before answering it; past MAX_HELD waiting, answer at once."""
+        if self.held >= MAX_HELD or seconds <= 0 or self.hold_max <= 0:
+            return
+        self.held += 1
+        try:
+            await self.sleep(min(seconds, self.hold_max))
+        finally:
+            self.held -= 1

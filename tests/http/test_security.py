@@ -20,6 +20,7 @@ from appliance.http.edge import CONTENT_SECURITY_POLICY
 from appliance.pos import pairing
 from appliance.settings import Settings
 from appliance.users import service as users
+from appliance.users.throttle import HOLD_MAX
 from tests.http.pos_support import pin_in, setup_shop
 from tests.support import PASSWORD, csrf_from, login, post_form
 
@@ -157,6 +158,7 @@ def test_a_tablet_sees_its_own_lanes_sales_and_another_lanes_only_with_a_supervi
 
 def test_pairing_codes_cannot_be_guessed(shop: Settings) -> None:
     app = create_app(shop)
+    app.state.guards.hold_max = 0  # early tries answered at once (holding them is tested with the login)
     with TestClient(app) as admin, TestClient(app) as guesser:
         code = setup_shop(admin)
         token = csrf_from(guesser.get("/emparejar").text)
@@ -189,6 +191,7 @@ def test_wrong_passwords_earn_growing_delays_without_spending_a_hash(shop: Setti
         return real(stored, password)
 
     monkeypatch.setattr(users, "verify_password", counting)
+    app.state.guards.hold_max = 0  # answer early tries at once here; holding them is the next test's
     with TestClient(app) as client:
         token = csrf_from(client.get("/login").text)
         statuses = []
@@ -209,6 +212,35 @@ def test_wrong_passwords_earn_growing_delays_without_spending_a_hash(shop: Setti
             follow_redirects=False,
         )
         assert ok.status_code == 303
+
+
+def test_an_early_try_is_held_until_its_delay_is_over(shop: Settings) -> None:
+    """A flood that waits for its answers gets them at the pace of the delays, not as fast as the box can say no."""
+    app = create_app(shop)
+    guards = app.state.guards
+    clock = [1000.0]
+    slept: list[float] = []
+
+    async def sleep(seconds: float) -> None:  # the held try's wait passes at once, on the throttle's clock
+        slept.append(seconds)
+        clock[0] += seconds
+
+    guards.clock, guards.sleep = lambda: clock[0], sleep
+    with TestClient(app) as client:
+        token = csrf_from(client.get("/login").text)
+
+        def attempt(password: str = "mala") -> int:
+            data = {"username": "admin", "password": password, "_csrf_token": token}
+            return int(client.post("/login", data=data, follow_redirects=False).status_code)
+
+        assert [attempt() for _ in range(5)] == [401] * 5 and slept == []
+        assert attempt() == 401 and slept == [1.0]  # held one second, then checked like any other try
+        assert attempt() == 401 and slept == [1.0, 2.0]  # the next one, two
+        for _ in range(20):
+            guards.login_user.failed("admin", clock[0])  # a delay far past what is held
+        assert attempt(PASSWORD) == 429 and slept[-1] == HOLD_MAX  # held the most, then still refused
+        clock[0] += 3600
+        assert attempt(PASSWORD) == 303
 
 
 def test_the_pairing_link_names_the_box_not_the_host_header(shop: Settings) -> None:

@@ -7,7 +7,6 @@ The cart lives on the box: the tablet only shows it, so a reload or a second tab
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import AsyncGenerator
 from datetime import UTC, datetime
 from typing import Any
@@ -194,8 +193,8 @@ async def pair(request: Request[Any, Any, Any]) -> Template | Redirect:
     code = data.text("code", max_len=20, label="código")
     guards: Guards = request.app.state.guards
     address = client_address(request)
-    wait = guards.pairing_client.wait(address, time.monotonic())
-    if wait > 0:
+    await guards.hold(guards.pairing_client.wait(address, guards.clock()))
+    if (wait := guards.pairing_client.wait(address, guards.clock())) > 0:
         message = f"Demasiados códigos incorrectos. Espere {wait_text(wait)} y vuelva a intentar."
         return page(request, "pos/pair.html", status_code=429, code=code, error=message)
     error = None
@@ -205,7 +204,7 @@ async def pair(request: Request[Any, Any, Any]) -> Template | Redirect:
         except DomainError as exc:
             error = exc.message  # caught inside: the wrong guess must be committed
     if error is not None:
-        guards.pairing_client.failed(address, time.monotonic())
+        guards.pairing_client.failed(address, guards.clock())
         return page(request, "pos/pair.html", status_code=400, code=code, error=error)
     guards.pairing_client.succeeded(address)
     response = redirect("/caja/pin")

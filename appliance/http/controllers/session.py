@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -53,9 +52,14 @@ async def login(request: Request[Any, Any, Any]) -> Template | Redirect:
     password = data.text("password", max_len=200, label="contraseña")
     target = _safe_next(data.get("next"))
     guards, address, name = _guards(request), client_address(request), username.strip().lower()
-    now = time.monotonic()
-    wait = max(guards.login_client.wait(address, now), guards.login_user.wait(name, now))
-    if wait > 0:
+
+    def waiting() -> float:
+        now = guards.clock()
+        return max(guards.login_client.wait(address, now), guards.login_user.wait(name, now))
+
+    if waiting() > 0:
+        await guards.hold(waiting())
+    if (wait := waiting()) > 0:
         return page(
             request,
             "login.html",
@@ -76,8 +80,8 @@ async def login(request: Request[Any, Any, Any]) -> Template | Redirect:
                     await sign_in(session, request, user, lifetime=request.app.state.settings.session_max_age)
                 )
     if user is None:
-        guards.login_client.failed(address, time.monotonic())
-        guards.login_user.failed(name, time.monotonic())
+        guards.login_client.failed(address, guards.clock())
+        guards.login_user.failed(name, guards.clock())
         return page(
             request,
             "login.html",
