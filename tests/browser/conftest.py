@@ -12,14 +12,22 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from datetime import datetime, timedelta
+from datetime import time as clock_time
 from pathlib import Path
 
 import pytest
 import uvicorn
 from litestar import Litestar
 from playwright.sync_api import Browser, Page, sync_playwright
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from appliance.app import create_app
+from appliance.cash import sessions as cash
+from appliance.core.clock import CHILE_TZ
+from appliance.db.models import Lane
+from appliance.pos import pairing
+from appliance.sales import compliance
 from tests.support import make_shop
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -130,3 +138,17 @@ def page(browser: Browser, live_server: str) -> Iterator[Page]:
         context.close()
     if js_errors:
         pytest.fail("JavaScript errors in the page:\n" + "\n".join(js_errors))
+
+
+async def open_lane_out_of_alcohol_hours(s: AsyncSession, lane: Lane, *, now: datetime) -> str:
+    """Alcohol hours that are closed right now (whenever the test runs), the lane's turno open with the cashier
+    ("caja", user 3), and a tablet paired to it: returns the tablet's device token."""
+    local = now.astimezone(CHILE_TZ)
+    start = (local + timedelta(minutes=5)).time().replace(second=0, microsecond=0)
+    end = (local + timedelta(minutes=6)).time().replace(second=0, microsecond=0)
+    await compliance.save(s, compliance.AlcoholRules(start, end if end != start else clock_time(23, 59)))
+    await cash.open_session(s, lane.id, user_id=3, opening_float=20_000, now=now)
+    _device, token = await pairing.pair(
+        s, await pairing.create_code(s, lane.id, user_id=1, now=now), "Tablet caja 1", now=now
+    )
+    return token

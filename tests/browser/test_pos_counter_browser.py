@@ -9,7 +9,7 @@ import asyncio
 import re
 import sqlite3
 from collections.abc import Iterator
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,17 +17,14 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from appliance.app import create_app
-from appliance.cash import sessions as cash
 from appliance.catalog import categories
 from appliance.catalog import promotions as promotion_store
 from appliance.catalog import service as catalog
 from appliance.catalog.draft import parse_product
-from appliance.core.clock import CHILE_TZ
 from appliance.db.engine import Database
 from appliance.db.models import Customer, Lane
-from appliance.pos import pairing, pins
-from appliance.sales import compliance
-from tests.browser.conftest import ACTION_TIMEOUT_MS, VIEWPORT, serving
+from appliance.pos import pins
+from tests.browser.conftest import ACTION_TIMEOUT_MS, VIEWPORT, open_lane_out_of_alcohol_hours, serving
 from tests.support import PASSWORD, make_shop
 
 pytestmark = pytest.mark.browser
@@ -81,17 +78,8 @@ def _seed(root: Path, box: dict[str, str]) -> Any:
                 [],
             )
             await promotion_store.save(s, draft, errors, promo_id=None, user_id=1)
-            # Alcohol hours that are closed right now, whenever the test runs.
-            local = now.astimezone(CHILE_TZ)
-            start = (local + timedelta(minutes=5)).time().replace(second=0, microsecond=0)
-            end = (local + timedelta(minutes=6)).time().replace(second=0, microsecond=0)
-            await compliance.save(s, compliance.AlcoholRules(start, end if end != start else time(23, 59)))
             s.add(Customer(name="Doña Rosa Pérez", credit_limit=5_000, phone="+56 9 8765 4321"))
-            await cash.open_session(s, lane.id, user_id=3, opening_float=20_000, now=now)
-            _device, token = await pairing.pair(
-                s, await pairing.create_code(s, lane.id, user_id=1, now=now), "Tablet caja 1", now=now
-            )
-            box["token"] = token
+            box["token"] = await open_lane_out_of_alcohol_hours(s, lane, now=now)
             box["database"] = str(settings.database_path)
         await db.dispose()
 

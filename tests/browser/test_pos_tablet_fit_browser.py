@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import Iterator
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,15 +16,12 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from appliance.app import create_app
-from appliance.cash import sessions as cash
 from appliance.catalog import service as catalog
 from appliance.catalog.draft import parse_product
-from appliance.core.clock import CHILE_TZ
 from appliance.db.engine import Database
 from appliance.db.models import Lane
-from appliance.pos import pairing, pins
-from appliance.sales import compliance
-from tests.browser.conftest import ACTION_TIMEOUT_MS, serving
+from appliance.pos import pins
+from tests.browser.conftest import ACTION_TIMEOUT_MS, open_lane_out_of_alcohol_hours, serving
 from tests.support import make_shop
 
 pytestmark = pytest.mark.browser
@@ -54,16 +51,7 @@ def _seed(root: Path, box: dict[str, str]) -> Any:
             await pins.set_pin(s, 3, CASHIER_PIN, actor_id=None)
             await pins.set_pin(s, 2, SUPERVISOR_PIN, actor_id=None)
             await pins.set_pin(s, 1, "9999", actor_id=None)  # the administrator can approve too: listed first
-            # Alcohol hours that are closed right now, whenever the test runs.
-            local = now.astimezone(CHILE_TZ)
-            start = (local + timedelta(minutes=5)).time().replace(second=0, microsecond=0)
-            end = (local + timedelta(minutes=6)).time().replace(second=0, microsecond=0)
-            await compliance.save(s, compliance.AlcoholRules(start, end if end != start else time(23, 59)))
-            await cash.open_session(s, lane.id, user_id=3, opening_float=20_000, now=now)
-            _device, token = await pairing.pair(
-                s, await pairing.create_code(s, lane.id, user_id=1, now=now), "Tablet caja 1", now=now
-            )
-            box["token"] = token
+            box["token"] = await open_lane_out_of_alcohol_hours(s, lane, now=now)
         await db.dispose()
 
     asyncio.run(seed())
