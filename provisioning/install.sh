@@ -4,7 +4,8 @@
 #   sudo bash provisioning/install.sh
 #
 # What it does (each step is skipped when already done, so running it again upgrades in place):
-#   1. the Debian packages it needs (python3-venv; libusb-1.0-0, which pyusb loads to drive USB receipt printers);
+#   1. the Debian packages it needs (python3-venv; libusb-1.0-0, which pyusb loads to drive USB receipt printers;
+#      Pango for the PDFs; a C compiler and headers to build evdev);
 #   2. the `minimarket` system user, and the hardware groups the service joins (see systemd/minimarket.service);
 #   3. /opt/minimarket/.venv: the locked dependencies (uv.lock, without the dev group, hash-checked) and this checkout;
 #   4. /var/lib/minimarket (0750) with secrets/ (0700), owned by `minimarket`, and `minimarket db upgrade` as that user
@@ -39,6 +40,16 @@ packages=()
 # pyusb finds libusb the way this does; without it a USB printer shows "Falta la biblioteca libusb" and prints nothing.
 "$PYTHON" -c 'import ctypes.util, sys; sys.exit(0 if ctypes.util.find_library("usb-1.0") else 1)' \
     || packages+=(libusb-1.0-0)
+# WeasyPrint draws the documents' PDFs (the back office's downloads) with Pango.
+for package in libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core; do
+    dpkg -s "$package" >/dev/null 2>&1 || packages+=("$package")
+done
+# evdev (the keyboard-wedge scanner) has no wheel for the Pi's Python: it is built with a C compiler, Python's
+# headers and the kernel's input headers.
+command -v cc >/dev/null 2>&1 || packages+=(gcc)
+[[ -e /usr/include/linux/input-event-codes.h ]] || packages+=(libc6-dev)
+"$PYTHON" -c 'import os, sys, sysconfig; sys.exit(not os.path.exists(sysconfig.get_paths()["include"] + "/Python.h"))' \
+    || packages+=(python3-dev)
 if ((${#packages[@]})); then
     if command -v apt-get >/dev/null 2>&1; then
         say "installing ${packages[*]}"

@@ -58,6 +58,14 @@ if command -v dpkg >/dev/null 2>&1; then
     for package in libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core; do
         installed "$package" || missing+=("$package")
     done
+    # evdev (the box's keyboard-wedge scanner) has no wheel for Debian's Python: uv builds it, with a C compiler,
+    # Python's headers and the kernel's input headers. Needed only until the virtualenv has it.
+    if ! "$VENV/bin/python" -c 'import evdev' >/dev/null 2>&1; then
+        command -v cc >/dev/null 2>&1 || missing+=(gcc)
+        [[ -e /usr/include/linux/input-event-codes.h ]] || missing+=(libc6-dev)
+        "$PYTHON" -c 'import os, sys, sysconfig; sys.exit(not os.path.exists(sysconfig.get_paths()["include"] + "/Python.h"))' \
+            || missing+=(python3-dev)
+    fi
     if [[ $mode == test ]]; then
         # chromium: the browser tests drive Debian's Chromium through Playwright; xmlsec1: the independent verifier
         # of signed SII documents; webkit2gtk-driver and xvfb: the tablet screens also run in WebKit, Safari's engine.
