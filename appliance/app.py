@@ -21,6 +21,7 @@ from appliance.http.auth_cache import AuthCache
 from appliance.http.controllers import ROUTES
 from appliance.http.csrf import CsrfMiddleware
 from appliance.http.edge import Edge
+from appliance.http.inputs import MAX_BODY
 from appliance.http.policy import PUBLIC
 from appliance.http.templating import STATIC_DIR, template_config
 from appliance.pos.events import LaneHub
@@ -129,6 +130,9 @@ def create_app(
         middleware=[CsrfMiddleware(secret)],
         guards=[authorize],
         template_config=template_config(),
+        # Forms are small; the screens that take a file (CAF, certificate, imports) allow their own size.
+        request_max_body_size=MAX_BODY,
+        multipart_form_part_limit=50,
         exception_handlers=errors.HANDLERS,
         lifespan=[lifespan],
         openapi_config=None,

@@ -28,13 +28,11 @@ def serve(settings: Settings, banner: Callable[[], None] | None = None) -> int:
 
     from appliance.app import create_app
     from appliance.devices.manager import DeviceManager
+    from appliance.http.protocol import server_config
 
     started = time.perf_counter()
     app = create_app(settings, devices=DeviceManager(settings), sii_queue=True, backup=True, serving=True)
-    config = uvicorn.Config(
-        app, host=settings.host, port=settings.port, log_level="warning", access_log=False, lifespan="on"
-    )
-    server = uvicorn.Server(config)
+    server = uvicorn.Server(server_config(app, settings.host, settings.port))
 
     async def run() -> None:
         task = asyncio.create_task(server.serve())

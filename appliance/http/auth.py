@@ -183,6 +183,18 @@ async def _require_device(connection: ASGIConnection[Any, Any, Any, Any]) -> Non
     connection.state.lane = lane
 
 
+async def still_signed_in(connection: ASGIConnection[Any, Any, Any, Any]) -> bool:
+    """For a long-lived answer (the tablet's stream of notices): whether its session and its tablet are still good.
+    Signing out, a revoked tablet or a deactivated user end the stream at its next notice or keep-alive."""
+    connection.scope.get("state", {}).pop("_device_lookup", None)
+    session = connection.scope.get("session")
+    user = await retrieve_user(session, connection) if isinstance(session, dict) else None
+    if user is None:
+        return False
+    device, lane = await _load_device(connection)
+    return device is not None and lane is not None and lane.active and device.id == connection.state.device.id
+
+
 def _check_path_ids(connection: ASGIConnection[Any, Any, Any, Any]) -> None:
     # An id past SQLite's 64-bit integers cannot name a row (and SQLite refuses to bind it): nothing is there.
     for value in connection.path_params.values():

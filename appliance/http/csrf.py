@@ -21,6 +21,7 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from litestar.utils.scope.state import ScopeState
 
 from appliance.http.auth import DEVICE_COOKIE, SESSION_KEY
+from appliance.http.inputs import read_form
 
 COOKIE = "mm_csrf"
 HEADER = "x-csrftoken"
@@ -70,7 +71,7 @@ class CsrfMiddleware(ASGIMiddleware):
         if request.method not in SAFE_METHODS:
             sent = request.headers.get(HEADER)
             if not sent and request.content_type[0] in FORM_TYPES:
-                value = (await request.form()).get(FIELD)
+                value = (await read_form(request)).get(FIELD)
                 sent = value if isinstance(value, str) else None
             if new_cookie is not None or not sent or not hmac.compare_digest(sent, expected):
                 raise CsrfRefused("CSRF token verification failed")

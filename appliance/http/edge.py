@@ -34,6 +34,7 @@ SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
     (b"x-frame-options", b"DENY"),
     (b"referrer-policy", b"same-origin"),
 )
+NO_STORE = (b"cache-control", b"no-store")
 # Whatever the app was doing, these are the interpreter's own signals, not errors of a request.
 _NOT_ERRORS = (asyncio.CancelledError, KeyboardInterrupt, SystemExit, GeneratorExit)
 
@@ -51,10 +52,6 @@ def request_id(scope: Any) -> str:
     if not isinstance(rid, str):
         rid = state["request_id"] = new_request_id()
     return rid
-
-
-class _HeadDone(Exception):
-    """Raised into the app once a HEAD answer's headers are out: nothing of its body is wanted."""
 
 
 def _fallback_page(rid: str, wants_json: bool) -> tuple[bytes, bytes]:
@@ -80,6 +77,7 @@ class Edge:
             return
         rid = request_id(scope)
         head = scope.get("method") == "HEAD"
+        static = str(scope.get("path", "")).startswith("/static/")
         if head:
             # Routed as the GET it stands for; only the headers go out. A copy: the server keeps its own scope's HEAD.
             scope = {**scope, "method": "GET"}
@@ -89,12 +87,15 @@ class Edge:
         async def edge_send(message: Message) -> None:
             nonlocal started, finished
             if finished:
-                raise _HeadDone
+                return  # a HEAD answer is complete: the body (even a stream's) goes nowhere, and the stream ends
+                # when the server reports the client gone, as it does once a response is complete
             if message["type"] == "http.response.start":
                 started = True
                 headers = list(message.get("headers", []))
                 present = {name.lower() for name, _ in headers}
                 headers.extend(h for h in SECURITY_HEADERS if h[0] not in present)
+                if b"cache-control" not in present and not static:
+                    headers.append(NO_STORE)  # pages name customers, sales, users: no copy in any cache
                 headers.append((REQUEST_ID_HEADER, rid.encode()))
                 message["headers"] = headers
                 await send(message)
@@ -106,8 +107,6 @@ class Edge:
 
         try:
             await self.app(scope, receive, edge_send)
-        except _HeadDone:
-            return
         except _NOT_ERRORS:
             raise
         except BaseException:  # an error no handler took, e.g. a Rust panic from a library (a BaseException)

@@ -14,6 +14,7 @@ from collections.abc import Collection, Iterable, Mapping
 from typing import Any
 
 from litestar import Request
+from litestar.datastructures import FormMultiDict
 
 from appliance.core.errors import DomainError
 
@@ -21,6 +22,10 @@ from appliance.core.errors import DomainError
 MAX_ID = 2**63 - 1
 # The longest value any field takes (a product's barcode list, a promotion's product codes, the ley seca dates).
 MAX_VALUE = 20_000
+# What a form may carry: the largest real one (a return with its lines, the blind count) has a few dozen fields, so
+# the body limit (app.py) and this count refuse a crafted one before it is parsed field by field.
+MAX_BODY = 64 * 1024
+MAX_FIELDS = 500
 # A name, a code, a reason: what a single-line input holds.
 LINE = 200
 _ASCII_DIGITS = re.compile(r"[0-9]{1,19}")
@@ -171,9 +176,23 @@ class Inputs(dict[str, str]):
         return [value for value in found if value is not None]
 
 
+async def read_form(request: Request[Any, Any, Any]) -> FormMultiDict:
+    """The form as Litestar parses it, after counting its fields in the raw body (parsing a crafted body of thousands
+    of empty fields holds the event loop), and with an undecodable multipart part refused instead of raised."""
+    if (
+        request.content_type[0] == "application/x-www-form-urlencoded"
+        and (await request.body()).count(b"&") >= MAX_FIELDS
+    ):
+        raise InvalidInput("formulario", "trae demasiados campos", "formulario")
+    try:
+        return await request.form()
+    except (UnicodeDecodeError, LookupError) as exc:  # a part declaring a charset it is not in, or none that exists
+        raise InvalidInput("formulario", "no se pudo leer (codificación no válida)", "formulario") from exc
+
+
 async def form(request: Request[Any, Any, Any]) -> Inputs:
     """The submitted form, checked (raises InvalidInput, a 400)."""
-    return Inputs((await request.form()).multi_items())
+    return Inputs((await read_form(request)).multi_items())
 
 
 def query(request: Request[Any, Any, Any]) -> Inputs:

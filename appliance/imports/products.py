@@ -61,6 +61,10 @@ class ImportHasErrors(DomainError):
     default_code = "import_has_errors"
 
 
+# Rows shown in the preview; the counts above them cover the whole file.
+SHOWN_ROWS = 300
+
+
 @dataclass
 class RowResult:
     line: int
@@ -83,6 +87,13 @@ class Preview:
     @property
     def ok(self) -> bool:
         return bool(self.rows) and self.count("error") == 0
+
+    def shown(self, limit: int = SHOWN_ROWS) -> list[RowResult]:
+        """The rows worth reading on screen, errors first: a page of 50.000 rows would take the box seconds to draw
+        and the browser longer to show."""
+        errors = [r for r in self.rows if r.errors]
+        rest = [r for r in self.rows if not r.errors and r.action != "sin cambios"]
+        return (errors + rest)[:limit]
 
 
 def _defaults(values: dict[str, str]) -> dict[str, str]:

@@ -27,7 +27,9 @@ class Notice:
 class _Lane:
     seq: int = 0
     last: Notice | None = None
-    changed: asyncio.Condition = field(default_factory=asyncio.Condition)
+    # One future per waiting stream, resolved by the next notice. No lock: a stream cancelled mid-wait (a tablet
+    # that dropped off the Wi-Fi) only leaves a future nobody awaits, never a lock held that blocks publishing.
+    waiting: set[asyncio.Future[None]] = field(default_factory=set)
 
 
 class LaneHub:
@@ -51,17 +53,23 @@ class LaneHub:
         receipt: str = "",
     ) -> None:
         lane = self._lane(lane_id)
-        async with lane.changed:
-            lane.seq += 1
-            lane.last = Notice(lane.seq, version, message, ok, alcohol, receipt)
-            lane.changed.notify_all()
+        lane.seq += 1
+        lane.last = Notice(lane.seq, version, message, ok, alcohol, receipt)
+        waiting, lane.waiting = lane.waiting, set()
+        for future in waiting:
+            if not future.done():
+                future.set_result(None)
 
     async def wait(self, lane_id: int, after: int, keepalive: float) -> Notice | None:
         """The latest notice once there is one after `after`, or None after `keepalive` seconds (time to ping)."""
         lane = self._lane(lane_id)
-        async with lane.changed:
-            try:
-                await asyncio.wait_for(lane.changed.wait_for(lambda: lane.seq > after), keepalive)
-            except TimeoutError:
-                return None
+        if lane.seq > after:
             return lane.last
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        lane.waiting.add(future)
+        try:
+            await asyncio.wait((future,), timeout=keepalive)
+        finally:
+            lane.waiting.discard(future)
+            future.cancel()
+        return lane.last if lane.seq > after else None

@@ -20,8 +20,9 @@ from appliance.db.models import Device, Lane, PairingCode
 
 CODE_TTL = timedelta(minutes=10)
 # Wrong codes typed anywhere while a code is valid: past this many it is void. With 10^8 codes, a guesser's chance
-# of hitting one before that is 20 in 100 million; the per-address delays (users/throttle.py) slow them further.
-MAX_WRONG_GUESSES = 20
+# of hitting one before that is one in a million; the per-address delays (users/throttle.py) make the hundred take
+# hours from one address, so one customer on the Wi-Fi cannot void the administrator's codes as they are made.
+MAX_WRONG_GUESSES = 100
 # Seen-at is refreshed at most this often, so every request does not become a write.
 SEEN_RESOLUTION = timedelta(minutes=5)
 

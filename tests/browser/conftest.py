@@ -26,6 +26,7 @@ from appliance.app import create_app
 from appliance.cash import sessions as cash
 from appliance.core.clock import CHILE_TZ
 from appliance.db.models import Lane
+from appliance.http.protocol import GuardedHttpProtocol
 from appliance.pos import pairing
 from appliance.sales import compliance
 from tests.support import make_shop
@@ -73,6 +74,7 @@ def serving(build: Callable[[], Litestar]) -> Iterator[str]:
         access_log=False,
         log_config=None,  # leave the test process's logging (and pytest's capture) alone
         timeout_graceful_shutdown=2,  # open event streams (SSE) must not hold the shutdown
+        http=GuardedHttpProtocol,  # the box's own connection handling (appliance/http/protocol.py)
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="uvicorn-live-server", daemon=True)

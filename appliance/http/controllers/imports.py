@@ -14,7 +14,7 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from appliance.core.errors import DomainError
-from appliance.http.inputs import as_text
+from appliance.http.inputs import as_text, read_form
 from appliance.http.pages import db, flash, form_data, page, redirect
 from appliance.http.policy import ADMIN, allow
 from appliance.imports import products
@@ -42,7 +42,7 @@ async def import_form(request: Request[Any, Any, Any]) -> Template:
 
 @post("/importar", opt=allow(ADMIN), request_max_body_size=MAX_UPLOAD)
 async def import_upload(request: Request[Any, Any, Any]) -> Template:
-    form = await request.form()
+    form = await read_form(request)
     upload = form.get("archivo")
     create_categories = form.get("crear_categorias") == "on"
     if not isinstance(upload, UploadFile) or not upload.filename:

@@ -27,7 +27,7 @@ from appliance.core.quantity import parse_quantity
 from appliance.db.models import Document, OutboxEntry, Payment, Product, Sale, SaleLine, User
 from appliance.db.models import PaymentMethod as M
 from appliance.http.approvals import check_pin, supervisor_from_form, typed_values
-from appliance.http.auth import DEVICE_COOKIE, client_address, sign_in
+from appliance.http.auth import DEVICE_COOKIE, client_address, session_token, sign_in, still_signed_in
 from appliance.http.controllers.session import end_session
 from appliance.http.errors import wants_json
 from appliance.http.inputs import as_int, as_text
@@ -40,6 +40,7 @@ from appliance.sales.cart import AlcoholBlocked, CartView
 from appliance.sales.tenders import Tender
 from appliance.sii.doctypes import TipoDTE
 from appliance.sii.pdf417 import render_pdf417_svg
+from appliance.users import sessions
 from appliance.users.throttle import Guards, wait_text
 
 SELL = on_tablet(COUNTER)
@@ -193,8 +194,7 @@ async def pair(request: Request[Any, Any, Any]) -> Template | Redirect:
     code = data.text("code", max_len=20, label="código")
     guards: Guards = request.app.state.guards
     address = client_address(request)
-    await guards.hold(guards.pairing_client.wait(address, guards.clock()))
-    if (wait := guards.pairing_client.wait(address, guards.clock())) > 0:
+    if (wait := await guards.claim_pairing(address)) > 0:
         message = f"Demasiados códigos incorrectos. Espere {wait_text(wait)} y vuelva a intentar."
         return page(request, "pos/pair.html", status_code=429, code=code, error=message)
     error = None
@@ -203,8 +203,7 @@ async def pair(request: Request[Any, Any, Any]) -> Template | Redirect:
             _device, token = await pairing.pair(session, code, data.text("name", max_len=60), now=_now())
         except DomainError as exc:
             error = exc.message  # caught inside: the wrong guess must be committed
-    if error is not None:
-        guards.pairing_client.failed(address, guards.clock())
+    if error is not None:  # the try was already counted when it claimed its turn
         return page(request, "pos/pair.html", status_code=400, code=code, error=error)
     guards.pairing_client.succeeded(address)
     response = redirect("/caja/pin")
@@ -238,7 +237,10 @@ async def pin_login(request: Request[Any, Any, Any]) -> Template | Redirect:
             chosen=user_id,
         )
     device = request.state.device
+    previous = session_token(request)
     async with db(request).write() as session:
+        if previous is not None:  # the cashier before, if they did not sign out: their session ends here
+            await sessions.end(session, previous, now=_now())
         await cart.set_cashier(session, device.lane_id, user.id)
         lifetime = request.app.state.settings.session_max_age
         request.set_session(await sign_in(session, request, user, lifetime=lifetime, device_id=device.id))
@@ -422,15 +424,21 @@ async def pay(request: Request[Any, Any, Any]) -> Response[Any] | Template | Red
 GRANTS_KEY = "sale_grants"
 
 
-def _may_see(request: Request[Any, Any, Any], sale: Sale) -> bool:
+def may_see_sale(request: Request[Any, Any, Any], sale: Sale) -> bool:
     """A tablet sees its own lane's sales; another lane's takes a supervisor's PIN (the receipt shows the customer,
     the cashier and what was paid, and a reprint is a second copy of a fiscal document)."""
     return sale.lane == request.state.lane.code or sale.id in request.session.get(GRANTS_KEY, [])
 
 
-async def _other_lane(
-    request: Request[Any, Any, Any], sale: Sale, *, error: str | None = None, values: dict[str, str] | None = None
+async def other_lane_page(
+    request: Request[Any, Any, Any],
+    sale: Sale,
+    *,
+    error: str | None = None,
+    values: dict[str, str] | None = None,
+    then: str = "",
 ) -> Template:
+    """The sale is another lane's: a supervisor's PIN lets this tablet see it, then it goes on to `then`."""
     async with db(request).read() as session:
         approvers = await pins.approvers(session)
     return page(
@@ -442,7 +450,15 @@ async def _other_lane(
         approvers=approvers,
         error=error,
         values=values or {},
+        then=then,
     )
+
+
+def _then(raw: str, sale_id: int) -> str:
+    # Only back to a counter screen of this box; the receipt otherwise.
+    if raw.startswith("/caja/") and len(raw) <= 2000 and raw.isprintable() and "//" not in raw:
+        return raw
+    return f"/caja/ventas/{sale_id}"
 
 
 async def _sale(request: Request[Any, Any, Any], sale_id: int) -> Sale:
@@ -458,21 +474,22 @@ async def authorise_sale(request: Request[Any, Any, Any], sale_id: FromPath[int]
     """A supervisor lets this tablet see (and reprint) a sale of another lane."""
     sale = await _sale(request, sale_id)
     data = await form_data(request)
+    then = _then(data.text("then", max_len=2000), sale_id)
     try:
         approver = await supervisor_from_form(request, data)
     except DomainError as exc:
-        return await _other_lane(request, sale, error=exc.message, values=typed_values(data))
+        return await other_lane_page(request, sale, error=exc.message, values=typed_values(data), then=then)
     async with db(request).write() as session:
         await audit.record(session, approver.id, "sale.other_lane", "sale", sale_id, {"lane": request.state.lane.code})
     grants = [g for g in request.session.get(GRANTS_KEY, []) if g != sale_id][-9:]
     request.session[GRANTS_KEY] = [*grants, sale_id]
-    return redirect(f"/caja/ventas/{sale_id}")
+    return redirect(then)
 
 
 @get("/caja/ventas/{sale_id:int}", opt=SELL, name="pos_receipt")
 async def receipt(request: Request[Any, Any, Any], sale_id: FromPath[int]) -> Template:
-    if not _may_see(request, sale := await _sale(request, sale_id)):
-        return await _other_lane(request, sale)
+    if not may_see_sale(request, sale := await _sale(request, sale_id)):
+        return await other_lane_page(request, sale)
     async with db(request).read() as session:
         lines = list(
             await session.scalars(select(SaleLine).where(SaleLine.sale_id == sale_id).order_by(SaleLine.line_no))
@@ -510,8 +527,8 @@ async def receipt(request: Request[Any, Any, Any], sale_id: FromPath[int]) -> Te
 async def reprint(request: Request[Any, Any, Any], sale_id: FromPath[int]) -> Template | Redirect:
     """Print the sale's document again on this lane's printer, marked COPIA (after commit, like any receipt)."""
     lane_id = _lane_id(request)
-    if not _may_see(request, sale := await _sale(request, sale_id)):
-        return await _other_lane(request, sale)
+    if not may_see_sale(request, sale := await _sale(request, sale_id)):
+        return await other_lane_page(request, sale)
     async with db(request).write() as session:
         document = await session.scalar(
             select(Document).where(Document.sale_id == sale_id, Document.tipo.in_((39, 33))).order_by(Document.id)
@@ -551,6 +568,8 @@ async def events(request: Request[Any, Any, Any], after: FromQuery[str] = "") ->
         seen = lane_hub.last_seq(lane_id) if after_seq is None else after_seq
         while True:
             notice = await lane_hub.wait(lane_id, seen, keepalive=15)
+            if not await still_signed_in(request):
+                return  # signed out, tablet revoked, user deactivated: the lane's notices stop here
             if notice is None:
                 yield ServerSentEventMessage(comment="keep-alive")
                 continue

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlencode
 
 from litestar import Request, get, post
 from litestar.params import FromPath, FromQuery
@@ -14,6 +15,7 @@ from appliance.core.errors import DomainError
 from appliance.core.quantity import parse_quantity
 from appliance.db.models import Document, Payment, Sale
 from appliance.http.approvals import supervisor_from_form, typed_values
+from appliance.http.controllers.pos import may_see_sale, other_lane_page
 from appliance.http.inputs import as_text
 from appliance.http.pages import db, form_data, page
 from appliance.http.policy import COUNTER, on_tablet
@@ -36,28 +38,18 @@ async def _form(
     reference = returns.receipt_reference(query)
     if reference is not None:  # a scanned timbre shows as the document it names
         query = f"{reference.tipo}-{reference.folio}"
-    sale, lines, methods = None, [], []
-    folio: tuple[str, int] | None = None  # the sale's document: its name and folio
+    sale: Sale | None = None
     async with db(request).read() as session:
         supervisors = await pins.approvers(session)
         if query.strip():
             try:
                 sale = await returns.find_sale(session, query)
-                lines = await returns.returnable(session, sale.id)
-                paid = set(await session.scalars(select(Payment.method).where(Payment.sale_id == sale.id)))
-                methods = sorted(paid - {"envase"})  # empties' deposits are not given back as money
-                document = (
-                    await session.execute(
-                        select(Document.tipo, Document.folio).where(
-                            Document.sale_id == sale.id, Document.tipo.in_(returns.RETURNABLE_TYPES)
-                        )
-                    )
-                ).first()
-                folio = (TipoDTE(document.tipo).nombre_corto, document.folio) if document else None
-                if folio is None:  # the card voucher was its boleta: the charge is annulled on the terminal
-                    methods = [m for m in methods if m not in ("efectivo", "fiado", "transferencia")]
             except DomainError as exc:
-                error, status_code, sale = exc.message, 404, None
+                error, status_code = exc.message, 404
+    if sale is not None and not may_see_sale(request, sale):
+        # Another lane's sale shows nothing of itself (its lines, total, payments) before a supervisor's PIN.
+        return await other_lane_page(request, sale, then=f"/caja/devolucion?{urlencode({'boleta': query})}")
+    lines, methods, folio = await _returnable(request, sale) if sale is not None else ([], [], None)
     return page(
         request,
         "pos/return.html",
@@ -72,6 +64,27 @@ async def _form(
         lane=request.state.lane,
         values=values or {},
     )
+
+
+async def _returnable(
+    request: Request[Any, Any, Any], sale: Sale
+) -> tuple[list[returns.ReturnableLine], list[str], tuple[str, int] | None]:
+    """What of the sale can come back, the ways its money can go back, and its document (name, folio)."""
+    async with db(request).read() as session:
+        lines = await returns.returnable(session, sale.id)
+        paid = set(await session.scalars(select(Payment.method).where(Payment.sale_id == sale.id)))
+        methods = sorted(paid - {"envase"})  # empties' deposits are not given back as money
+        document = (
+            await session.execute(
+                select(Document.tipo, Document.folio).where(
+                    Document.sale_id == sale.id, Document.tipo.in_(returns.RETURNABLE_TYPES)
+                )
+            )
+        ).first()
+    folio = (TipoDTE(document.tipo).nombre_corto, document.folio) if document else None
+    if folio is None:  # the card voucher was its boleta: the charge is annulled on the terminal
+        methods = [m for m in methods if m not in ("efectivo", "fiado", "transferencia")]
+    return lines, methods, folio
 
 
 @get("/caja/devolucion", opt=SELL, name="pos_return")

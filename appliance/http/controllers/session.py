@@ -52,14 +52,7 @@ async def login(request: Request[Any, Any, Any]) -> Template | Redirect:
     password = data.text("password", max_len=200, label="contraseña")
     target = _safe_next(data.get("next"))
     guards, address, name = _guards(request), client_address(request), username.strip().lower()
-
-    def waiting() -> float:
-        now = guards.clock()
-        return max(guards.login_client.wait(address, now), guards.login_user.wait(name, now))
-
-    if waiting() > 0:
-        await guards.hold(waiting())
-    if (wait := waiting()) > 0:
+    if (wait := await guards.claim_login(address, name)) > 0:
         return page(
             request,
             "login.html",
@@ -73,15 +66,16 @@ async def login(request: Request[Any, Any, Any]) -> Template | Redirect:
     matched = await users.check_password(candidate.password_hash if candidate else None, password)
     user = None
     if matched and candidate is not None:
+        previous = session_token(request)
         async with db(request).write() as session:
             user = await users.record_login(session, candidate, now=datetime.now(UTC))
             if user is not None:
+                if previous is not None:  # whoever was signed in on this browser is signed out, on the box too
+                    await sessions.end(session, previous, now=datetime.now(UTC))
                 request.set_session(
                     await sign_in(session, request, user, lifetime=request.app.state.settings.session_max_age)
                 )
-    if user is None:
-        guards.login_client.failed(address, guards.clock())
-        guards.login_user.failed(name, guards.clock())
+    if user is None:  # the try was already counted when it claimed its turn
         return page(
             request,
             "login.html",
@@ -90,8 +84,7 @@ async def login(request: Request[Any, Any, Any]) -> Template | Redirect:
             error="Usuario o contraseña incorrectos.",
             username=username,
         )
-    guards.login_client.succeeded(address)
-    guards.login_user.succeeded(name)
+    guards.login_succeeded(address, name)
     return redirect(target)
 
 

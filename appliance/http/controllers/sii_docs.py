@@ -17,7 +17,7 @@ from appliance.audit import log as audit
 from appliance.core.errors import DomainError
 from appliance.core.text import is_digits
 from appliance.db.models import DOCUMENT_STATES, Document, Envelope, Setting
-from appliance.http.inputs import MAX_ID, as_int, as_text
+from appliance.http.inputs import MAX_ID, as_int, as_text, read_form
 from appliance.http.pages import db, flash, form_data, page, redirect
 from appliance.http.policy import ADMIN, BACKOFFICE_VIEW, allow
 from appliance.settings import Settings
@@ -79,7 +79,7 @@ async def sii_page(
 
 @post("/sii/caf", opt=allow(ADMIN), request_max_body_size=MAX_UPLOAD)
 async def upload_caf(request: Request[Any, Any, Any]) -> Template | Redirect:
-    upload = (await request.form()).get("archivo")
+    upload = (await read_form(request)).get("archivo")
     if not isinstance(upload, UploadFile) or not upload.filename:
         return await _page(request, error="Elija el archivo XML del CAF que descargó del SII.", status_code=400)
     data = await upload.read()
@@ -96,7 +96,7 @@ async def upload_caf(request: Request[Any, Any, Any]) -> Template | Redirect:
 
 @post("/sii/certificado", opt=allow(ADMIN), request_max_body_size=MAX_UPLOAD)
 async def upload_certificate(request: Request[Any, Any, Any]) -> Template | Redirect:
-    form = await request.form()
+    form = await read_form(request)
     upload, password = form.get("archivo"), form.get("password")
     if not isinstance(upload, UploadFile) or not upload.filename or not isinstance(password, str):
         return await _page(request, error="Elija el archivo .pfx o .p12 y escriba su contraseña.", status_code=400)
